@@ -1,0 +1,11 @@
+//! Lambda entry point of the health function.
+
+use shared::config::{HttpConfig, ProcessEnv};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::init_logging();
+    let http = HttpConfig::from_env(&ProcessEnv)?;
+    let config = health::Config::from_env(&ProcessEnv)?;
+    shared::run(health::router(config), &http).await
+}

@@ -1,0 +1,98 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+export PATH="$VENV/bin:$ROOT/node_modules/.bin:$PATH"
+export SAM_CLI_TELEMETRY=0
+# Offline-friendly AWS SDK settings for local servers (dynalite ignores the keys).
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_EC2_METADATA_DISABLED=true
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Hash of a file, used to skip installs that are already up to date.
+stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+
+# Python tools (cargo-lambda, SAM CLI, cfn-lint) into .venv, pinned by
+# requirements-dev.txt; reinstalled only when that file changes.
+ensure_python_tools() {
+  local want; want="$(stamp_of "$ROOT/requirements-dev.txt")"
+  if [[ -x "$VENV/bin/cargo-lambda" && "$(cat "$VENV/.stamp" 2>/dev/null)" == "$want" ]]; then
+    return
+  fi
+  log "installing Python tools into .venv (cargo-lambda, SAM CLI, cfn-lint)"
+  command -v python3 >/dev/null || die "python3 is required"
+  [[ -d "$VENV" ]] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
+  echo "$want" > "$VENV/.stamp"
+}
+
+# Node tools (dynalite, ...) into node_modules from package-lock.json.
+ensure_node_tools() {
+  local want; want="$(stamp_of "$ROOT/package-lock.json")"
+  if [[ -d "$ROOT/node_modules" && "$(cat "$ROOT/node_modules/.stamp" 2>/dev/null)" == "$want" ]]; then
+    return
+  fi
+  log "installing Node tools into node_modules (npm ci)"
+  command -v npm >/dev/null || die "node and npm (Node >= 20) are required"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$ROOT/node_modules/.stamp"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo is required (install Rust with rustup)"
+}
+
+ensure_tools() {
+  ensure_rust
+  ensure_python_tools
+  ensure_node_tools
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until `curl ARGS...` succeeds, up to $1 seconds.
+wait_for() {
+  local deadline=$((SECONDS + $1)); shift
+  until curl -sf -o /dev/null --max-time 2 "$@" 2>/dev/null; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.2
+  done
+}
+
+# Starts dynalite on 127.0.0.1:$1, on disk under $2 or in memory when $2 is
+# empty, in its own process group. Sets DYNALITE_PID. Ready means a signed
+# ListTables answers, not just the port.
+start_dynalite() {
+  local port="$1" path="${2:-}" args=(--host 127.0.0.1 --port "$1" --createTableMs 0 --deleteTableMs 0 --updateTableMs 0)
+  if [[ -n "$path" ]]; then
+    mkdir -p "$path"
+    args+=(--path "$path")
+  fi
+  set -m
+  dynalite "${args[@]}" >"${DYNALITE_LOG:-/dev/null}" 2>&1 &
+  DYNALITE_PID=$!
+  set +m
+  wait_for 15 --aws-sigv4 "aws:amz:us-east-1:dynamodb" --user local:local \
+    -H 'X-Amz-Target: DynamoDB_20120810.ListTables' -H 'Content-Type: application/x-amz-json-1.0' \
+    -d '{}' "http://127.0.0.1:$port/" || die "dynalite did not start on port $port"
+}
+
+# Stops a process group started with job control, politely then firmly.
+stop_group() {
+  local pid="$1" signal="${2:-TERM}"
+  [[ -n "$pid" ]] || return 0
+  kill -"$signal" -- "-$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 -- "-$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Serves the whole API on http://127.0.0.1:9000 through `cargo lambda watch`,
+# installing what is missing first. Ctrl-C stops everything it started.
+#
+#   PORT=9000                  where the API listens
+#   DATA_DIR=.data             where dynalite keeps its data (survives restarts)
+#   API_TOKEN=...              bearer token for write routes (a dev default is used if unset)
+#   CORS_ALLOWED_ORIGINS='*'   origins browsers may call from
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+PORT="${PORT:-9000}"
+DATA_DIR="${DATA_DIR:-$ROOT/.data}"
+ensure_tools
+
+if [[ -z "${API_TOKEN:-}" ]]; then
+  export API_TOKEN="local-dev-token-change-me"
+  log "API_TOKEN not set; write routes accept 'Authorization: Bearer $API_TOKEN'"
+fi
+export MODEL_DIR="${MODEL_DIR:-$ROOT/models}"
+export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-*}"
+
+DYNALITE_PID="" WATCH_PID=""
+cleanup() {
+  trap - INT TERM EXIT
+  log "stopping"
+  stop_group "$WATCH_PID" INT
+  stop_group "$DYNALITE_PID" TERM
+}
+trap cleanup INT TERM EXIT
+
+if [[ -d "$ROOT/functions/cafe" ]]; then
+  DB_PORT="${DYNAMODB_PORT:-8000}"
+  log "starting dynalite on 127.0.0.1:$DB_PORT (data in ${DATA_DIR#"$ROOT/"}/dynamodb)"
+  DYNALITE_LOG="$DATA_DIR/dynalite.log" start_dynalite "$DB_PORT" "$DATA_DIR/dynamodb"
+  export DYNAMODB_ENDPOINT="http://127.0.0.1:$DB_PORT"
+fi
+
+log "serving the API on http://127.0.0.1:$PORT (functions build on first request)"
+cd "$ROOT"
+set -m
+# --disable-cors: the functions answer CORS themselves, as they do on AWS.
+cargo lambda watch -A 127.0.0.1 -P "$PORT" --disable-cors &
+WATCH_PID=$!
+set +m
+wait "$WATCH_PID" || true

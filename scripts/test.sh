@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: formatting, clippy (warnings are
+# errors), the Rust test suites against a real dynalite, the template linters,
+# and an end-to-end run of the README's serve command over HTTP.
+#
+#   CARGO_TARGET_DIR   reuse a build directory (CI points it at a cache)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+started=$SECONDS
+ensure_tools
+
+DYNALITE_PID=""
+cleanup() { stop_group "$DYNALITE_PID" TERM; }
+trap cleanup EXIT
+
+step() { log "$1 ($((SECONDS - started)) s)"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Tests that need DynamoDB get a fresh in-memory dynalite; each test makes its
+# own table, so they run in parallel without interfering.
+DB_PORT="$(free_port)"
+start_dynalite "$DB_PORT" ""
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$DB_PORT"
+export MODEL_DIR="$ROOT/models"
+
+step "Rust tests (dynalite at $DYNAMODB_ENDPOINT)"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --profile ci
+else
+  cargo test --workspace --locked
+fi
+
+step "cfn-lint template.yaml"
+cfn-lint template.yaml
+
+step "sam validate --lint"
+sam validate --lint --template-file template.yaml
+
+step "end-to-end: the README's run command over HTTP"
+"$ROOT/scripts/smoke-serve.sh"
+
+step "all tests passed"

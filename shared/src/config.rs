@@ -1,0 +1,198 @@
+//! Configuration from environment variables, read once at cold start.
+//!
+//! A missing or malformed variable stops the function before it serves anything,
+//! with a message naming the variable: a Lambda init error is far easier to
+//! diagnose than a function that answers wrongly.
+
+use std::{fmt::Display, str::FromStr};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {name} is required but not set")]
+    Missing { name: &'static str },
+    #[error("environment variable {name} is malformed: {reason}")]
+    Malformed { name: &'static str, reason: String },
+}
+
+/// Source of variables: the process environment in production, a map in tests.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    }
+}
+
+/// An optional variable; empty counts as unset.
+pub fn optional<T>(env: &impl Env, name: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    match env.get(name).filter(|value| !value.trim().is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|err: T::Err| ConfigError::Malformed {
+                name,
+                reason: err.to_string(),
+            }),
+    }
+}
+
+/// A variable that must be set.
+pub fn required<T>(env: &impl Env, name: &'static str) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    optional(env, name)?.ok_or(ConfigError::Missing { name })
+}
+
+/// A variable with a default when unset.
+pub fn or_default<T>(env: &impl Env, name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    Ok(optional(env, name)?.unwrap_or(default))
+}
+
+/// Which browser origins may call the API (`CORS_ALLOWED_ORIGINS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `*`: any origin may read; credentials are never sent cross-origin anyway
+    /// because the API uses bearer tokens, not cookies.
+    Any,
+    List(Vec<http::HeaderValue>),
+}
+
+impl FromStr for AllowedOrigins {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.trim() == "*" {
+            return Ok(AllowedOrigins::Any);
+        }
+        let origins = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let uri: http::Uri = origin
+                    .parse()
+                    .map_err(|_| format!("`{origin}` is not an origin"))?;
+                if uri.scheme().is_none() || uri.host().is_none() || uri.path() != "/" || origin.ends_with('/') {
+                    return Err(format!(
+                        "`{origin}` is not an origin like https://example.com (scheme and host, no path)"
+                    ));
+                }
+                http::HeaderValue::from_str(origin).map_err(|_| format!("`{origin}` is not a valid header value"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if origins.is_empty() {
+            return Err("give `*` or a comma-separated list of origins".into());
+        }
+        Ok(AllowedOrigins::List(origins))
+    }
+}
+
+/// Settings every function's HTTP layer uses.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub allowed_origins: AllowedOrigins,
+    /// Largest request body accepted, in bytes (`MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+}
+
+impl HttpConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let max_body_bytes = or_default(env, "MAX_BODY_BYTES", crate::app::DEFAULT_MAX_BODY_BYTES)?;
+        // API Gateway refuses payloads over 6 MB (10 MB for HTTP APIs before base64).
+        if max_body_bytes == 0 || max_body_bytes > 6 * 1024 * 1024 {
+            return Err(ConfigError::Malformed {
+                name: "MAX_BODY_BYTES",
+                reason: "must be between 1 and 6291456 (the Lambda payload limit)".into(),
+            });
+        }
+        Ok(Self {
+            allowed_origins: or_default(env, "CORS_ALLOWED_ORIGINS", AllowedOrigins::Any)?,
+            max_body_bytes,
+        })
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: AllowedOrigins::Any,
+            max_body_bytes: crate::app::DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_and_malformed_variables_are_named() {
+        let env = [("MAX_BODY_BYTES", "lots")];
+        let err = HttpConfig::from_env(&env).unwrap_err();
+        assert!(err.to_string().contains("MAX_BODY_BYTES"), "{err}");
+
+        let err = required::<String>(&[("OTHER", "x")], "API_TOKEN").unwrap_err();
+        assert_eq!(err, ConfigError::Missing { name: "API_TOKEN" });
+        assert!(err.to_string().contains("API_TOKEN"));
+    }
+
+    #[test]
+    fn body_limit_is_bounded_by_lambda_payload_limit() {
+        assert!(HttpConfig::from_env(&[("MAX_BODY_BYTES", "0")]).is_err());
+        assert!(HttpConfig::from_env(&[("MAX_BODY_BYTES", "7000000")]).is_err());
+        assert_eq!(
+            HttpConfig::from_env(&[("MAX_BODY_BYTES", "2048")])
+                .unwrap()
+                .max_body_bytes,
+            2048
+        );
+    }
+
+    #[test]
+    fn origins_parse_strictly() {
+        assert_eq!("*".parse::<AllowedOrigins>(), Ok(AllowedOrigins::Any));
+        assert!(matches!(
+            "https://a.example, http://localhost:3000".parse::<AllowedOrigins>(),
+            Ok(AllowedOrigins::List(list)) if list.len() == 2
+        ));
+        for bad in [
+            "example.com",
+            "https://a.example/path",
+            "https://a.example/",
+            ",",
+        ] {
+            assert!(bad.parse::<AllowedOrigins>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn empty_counts_as_unset() {
+        let config = HttpConfig::from_env(&[("CORS_ALLOWED_ORIGINS", " ")]).unwrap();
+        assert_eq!(config.allowed_origins, AllowedOrigins::Any);
+    }
+}

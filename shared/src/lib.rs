@@ -1,0 +1,23 @@
+//! Library code every Lambda function of the API shares.
+//!
+//! - [`error`]: the one error type, rendered as RFC 9457 problem+json;
+//! - [`extract`]: strict JSON/query extractors with FastAPI-style 422s;
+//! - [`app`]: the layers every function gets (request id, logging, CORS, limits)
+//!   and the Lambda entry point;
+//! - [`config`]: environment configuration with clear start-up errors;
+//! - [`auth`]: the bearer-token check for write routes;
+//! - [`routes`]: the route table mirrored from `template.yaml`.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod routes;
+
+/// The error type a Lambda `main` returns.
+pub type BoxError = lambda_http::Error;
+
+pub use app::{RequestId, build_app, init_logging, run};
+pub use error::{ApiError, FieldError, LocPart, Problem};
+pub use extract::{ValidJson, ValidQuery};
