@@ -34,6 +34,10 @@ if [[ -d "$ROOT/functions/cafe" ]]; then
   log "starting dynalite on 127.0.0.1:$DB_PORT (data in ${DATA_DIR#"$ROOT/"}/dynamodb)"
   DYNALITE_LOG="$DATA_DIR/dynalite.log" start_dynalite "$DB_PORT" "$DATA_DIR/dynamodb"
   export DYNAMODB_ENDPOINT="http://127.0.0.1:$DB_PORT"
+  export CAFE_TABLE="${CAFE_TABLE:-cafe-items}"
+  # Locally the cafe function creates its table on first start (on AWS,
+  # CloudFormation owns it).
+  export CAFE_CREATE_TABLE=true
 fi
 
 log "serving the API on http://127.0.0.1:$PORT (functions build on first request)"

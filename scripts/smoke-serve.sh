@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end check of the README's run command: starts scripts/serve.sh in its
-# own session on free ports, calls the API over real HTTP, stops it with SIGINT
-# as Ctrl-C would, and checks that no process it started is left behind.
+# End-to-end check of the README's run command: starts scripts/serve.sh on free
+# ports, uses the API over real HTTP as the README shows, stops it with SIGINT as
+# Ctrl-C would, checks that no process it started is left behind, then starts it
+# again on the same data and checks that the menu survived.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -9,58 +10,88 @@ PORT="$(free_port)"
 DB_PORT="$(free_port)"
 DATA_DIR="$(mktemp -d)"
 LOG="$DATA_DIR/serve.log"
-failures=0
-check() { # check NAME CONDITION...
+BASE="http://127.0.0.1:$PORT"
+export API_TOKEN="smoke-test-token-$RANDOM$RANDOM"
+AUTH="Authorization: Bearer $API_TOKEN"
+passed=0 failures=0
+check() { # check NAME COMMAND...
   local name="$1"; shift
-  if "$@"; then echo "ok   - $name"; else echo "FAIL - $name"; failures=$((failures + 1)); fi
+  if "$@"; then echo "ok   - $name"; passed=$((passed + 1)); else echo "FAIL - $name"; failures=$((failures + 1)); fi
 }
+status_of() { curl -s -o /dev/null -w '%{http_code} %{content_type}' "$@"; }
 
-# Job control on: otherwise bash starts background commands with SIGINT ignored,
-# and the script could not be stopped the way Ctrl-C stops it in a terminal.
-set -m
-PORT="$PORT" DYNAMODB_PORT="$DB_PORT" DATA_DIR="$DATA_DIR" "$ROOT/scripts/serve.sh" >"$LOG" 2>&1 &
-SERVE_PID=$!
-set +m
-# With job control the script leads its own process group. serve.sh starts its
-# children in process groups of their own, so leftovers are looked for by
-# session-less ancestry: every descendant of the script.
 descendants() { local p; for p in $(pgrep -P "$1" 2>/dev/null); do echo "$p"; descendants "$p"; done; }
-ALL_PIDS=""
+SERVE_PID="" ALL_PIDS=""
 finish() {
   kill -KILL $ALL_PIDS 2>/dev/null || true
   rm -rf "$DATA_DIR"
 }
 trap finish EXIT
 
-BASE="http://127.0.0.1:$PORT"
-# The first request compiles the function in debug mode: allow for a cold build.
-if ! wait_for 600 "$BASE/"; then
-  echo "FAIL - the API did not answer on $BASE within 600 s; log:"; tail -50 "$LOG"; exit 1
-fi
+start_serve() {
+  # Job control on: otherwise bash starts background commands with SIGINT
+  # ignored, and the script could not be stopped the way Ctrl-C stops it.
+  set -m
+  PORT="$PORT" DYNAMODB_PORT="$DB_PORT" DATA_DIR="$DATA_DIR" "$ROOT/scripts/serve.sh" >>"$LOG" 2>&1 &
+  SERVE_PID=$!
+  set +m
+  # The first request compiles the function in debug mode: allow for a cold build.
+  if ! wait_for 900 "$BASE/"; then
+    echo "FAIL - the API did not answer on $BASE; log:"; tail -50 "$LOG"; exit 1
+  fi
+}
+
+stop_serve() {
+  ALL_PIDS="$SERVE_PID $(descendants "$SERVE_PID" | tr '\n' ' ')"
+  kill -INT "$SERVE_PID"
+  for _ in $(seq 150); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+  sleep 0.5
+  local left
+  left="$(for p in $ALL_PIDS; do ps -o pid=,args= -p "$p" 2>/dev/null || true; done)"
+  check "SIGINT stops the run command" bash -c "! kill -0 $SERVE_PID 2>/dev/null"
+  check "no process is left behind" test -z "$left"
+  [[ -z "$left" ]] || echo "left behind: $left"
+  check "nothing listens on the API port any more" bash -c "! curl -s -o /dev/null --max-time 1 $BASE/"
+}
+
+start_serve
 
 body="$(curl -s "$BASE/")"
-check "GET / is 200 JSON with status ok" \
-  test "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/")" = "200 application/json"
+check "GET / is 200 JSON" test "$(status_of "$BASE/")" = "200 application/json"
 check "GET / reports status ok" grep -q '"status":"ok"' <<<"$body"
-check "unknown path is a 404 problem+json" \
-  test "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/no/such/path")" = "404 application/problem+json"
-check "wrong method is a 405 with Allow" \
-  grep -qi '^allow: GET' <(curl -s -D - -o /dev/null -X DELETE "$BASE/")
+check "unknown path is a 404 problem+json" test "$(status_of "$BASE/no/such/path")" = "404 application/problem+json"
+check "wrong method on / is a 405 with Allow" grep -qi '^allow: GET' <(curl -s -D - -o /dev/null -X DELETE "$BASE/")
+check "wrong method on /items is a 405 with Allow" grep -qi '^allow: GET, HEAD, POST' <(curl -s -D - -o /dev/null -X DELETE "$BASE/items")
 check "HEAD / is 200" test "$(curl -s -o /dev/null -I -w '%{http_code}' "$BASE/")" = "200"
 check "CORS preflight is answered" \
   grep -qi '^access-control-allow-origin: \*' <(curl -s -D - -o /dev/null -X OPTIONS \
-    -H 'Origin: https://app.example' -H 'Access-Control-Request-Method: GET' "$BASE/")
+    -H 'Origin: https://app.example' -H 'Access-Control-Request-Method: POST' "$BASE/items")
 
-# Stop it the way Ctrl-C does and make sure nothing is left running.
-ALL_PIDS="$SERVE_PID $(descendants "$SERVE_PID" | tr '\n' ' ')"
-kill -INT "$SERVE_PID"
-for _ in $(seq 100); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-sleep 0.5
-left="$(for p in $ALL_PIDS; do ps -o pid=,args= -p "$p" 2>/dev/null || true; done)"
-check "SIGINT stops the run command" bash -c "! kill -0 $SERVE_PID 2>/dev/null"
-check "no process is left behind" test -z "$left"
-[[ -z "$left" ]] || echo "left behind: $left"
-check "nothing listens on the API port any more" bash -c "! curl -s -o /dev/null --max-time 1 $BASE/"
+if [[ -d "$ROOT/functions/cafe" ]]; then
+  # The README's cafe walk-through.
+  check "create without a token is 401" test "$(status_of -X POST "$BASE/items" -H 'Content-Type: application/json' -d '{"name":"Tea","price":"2.00"}')" = "401 application/problem+json"
+  created="$(curl -s -X POST "$BASE/items" -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"name": "Latte", "price": "3.50", "category": "drinks"}')"
+  id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$created" 2>/dev/null || true)"
+  check "create returns an id" test -n "$id"
+  check "list shows it" grep -q "$id" <(curl -s "$BASE/items?category=drinks")
+  check "get returns it" test "$(status_of "$BASE/items/$id")" = "200 application/json"
+  check "patch changes it" grep -q '"price":"3.80"' <(curl -s -X PATCH "$BASE/items/$id" -H "$AUTH" \
+    -H 'Content-Type: application/merge-patch+json' -H 'If-Match: "1"' -d '{"price": "3.80"}')
+  check "invalid body is a 422" test "$(status_of -X POST "$BASE/items" -H "$AUTH" -H 'Content-Type: application/json' -d '{"name":""}')" = "422 application/problem+json"
+  check "delete is 204" test "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$BASE/items/$id" -H "$AUTH")" = "204"
+  check "deleted item is 404" test "$(status_of "$BASE/items/$id")" = "404 application/problem+json"
+  kept="$(curl -s -X POST "$BASE/items" -H "$AUTH" -H 'Content-Type: application/json' -d '{"name": "Scone", "price": "2.10"}')"
+  kept_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$kept" 2>/dev/null || true)"
+fi
 
-echo "smoke: $((6 + 3 - failures)) passed, $failures failed"
-[[ "$failures" == 0 ]] || { echo "--- serve log"; tail -40 "$LOG"; exit 1; }
+stop_serve
+
+if [[ -n "${kept_id:-}" ]]; then
+  start_serve
+  check "an item survives a restart of the run command" grep -q '"name":"Scone"' <(curl -s "$BASE/items/$kept_id")
+  stop_serve
+fi
+
+echo "smoke: $passed passed, $failures failed"
+[[ "$failures" == 0 ]] || { echo "--- serve log"; tail -60 "$LOG"; exit 1; }

@@ -92,6 +92,22 @@ fn has_json_content_type(headers: &http::HeaderMap) -> bool {
 /// Parses a JSON document into `T`, classifying failures as 400 (not JSON at all)
 /// or 422 (JSON of the wrong shape, with the `loc` of the offending field).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Every body of this API is an object. serde would also accept a struct
+    // written as an array of its fields, which no client should rely on.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Err(err) => ApiError::MalformedJson {
+                    detail: position_of(&err),
+                },
+                Ok(_) => ApiError::validation(
+                    vec![LocPart::Key("body".into())],
+                    "type_error",
+                    "Input should be a JSON object",
+                ),
+            },
+        );
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let inner = err.inner();
@@ -110,6 +126,21 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         detail: position_of(&err),
     })?;
     Ok(value)
+}
+
+/// Deserializes an already-parsed JSON value (e.g. the result of a merge patch)
+/// strictly, with the same 422 locations as a body.
+pub fn from_json_value<T: DeserializeOwned>(
+    value: serde_json::Value,
+    root: &str,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        ApiError::Validation(vec![shape_error(
+            root,
+            loc_of(err.path()),
+            &err.inner().to_string(),
+        )])
+    })
 }
 
 fn position_of(err: &serde_json::Error) -> String {
@@ -133,6 +164,8 @@ pub fn validate<T: garde::Validate<Context = ()>>(value: &T, root: &str) -> Resu
             // to read them without re-parsing the Display form.
             for (kind, component) in path.__iter().rev() {
                 match (kind, component.parse::<usize>()) {
+                    // `inner` rules (Option, newtypes) add a nameless component.
+                    (garde::error::Kind::None, _) => {}
                     (garde::error::Kind::Index, Ok(index)) => loc.push(LocPart::Index(index)),
                     _ => loc.push(LocPart::Key(component.to_string())),
                 }

@@ -32,7 +32,18 @@ const fn route(method: &'static str, path: &'static str, function: &'static str)
 pub const DEFAULT_ROUTE_FUNCTION: &str = "health";
 
 /// Every route of the API, in template order.
-pub const ROUTES: &[Route] = &[route("GET", "/", "health"), route("HEAD", "/", "health")];
+pub const ROUTES: &[Route] = &[
+    route("GET", "/", "health"),
+    route("HEAD", "/", "health"),
+    route("GET", "/items", "cafe"),
+    route("HEAD", "/items", "cafe"),
+    route("POST", "/items", "cafe"),
+    route("GET", "/items/{id}", "cafe"),
+    route("HEAD", "/items/{id}", "cafe"),
+    route("PUT", "/items/{id}", "cafe"),
+    route("PATCH", "/items/{id}", "cafe"),
+    route("DELETE", "/items/{id}", "cafe"),
+];
 
 /// The methods served at `path`, or `None` when no route has this path.
 pub fn allowed_methods(path: &str) -> Option<&'static [Method]> {

@@ -1,0 +1,485 @@
+//! HTTP handlers: parse and check the request, call the store, shape the answer.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    response::{IntoResponse, Response},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::{
+    ApiError, ValidJson, ValidQuery,
+    auth::Authorized,
+    extract::{from_json_value, validate},
+};
+use time::OffsetDateTime;
+
+use crate::{
+    AppState,
+    model::{Category, Item, ItemId, ItemInput},
+    store::{Claim, ListFilter, StoreError},
+};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+pub const MAX_PAGE_SIZE: u32 = 100;
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
+/// Read-modify-write attempts of an update without `If-Match` before giving up.
+const UPDATE_ATTEMPTS: usize = 5;
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(reason) => {
+                tracing::warn!(reason, "DynamoDB unavailable");
+                ApiError::Unavailable {
+                    retry_after_secs: 1,
+                    detail: "The menu store is temporarily unavailable; retry shortly.".into(),
+                }
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- create
+
+pub async fn create_item(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    headers: HeaderMap,
+    ValidJson(input): ValidJson<ItemInput>,
+) -> Result<Response, ApiError> {
+    let input = input.normalized();
+    let now = OffsetDateTime::now_utc();
+    let store = state.store();
+    let idempotency = idempotency_key(&headers)?.map(|key| (key_hash(&key), fingerprint(&input)));
+
+    let mut item_id = ItemId::new();
+    if let Some((key_hash, fingerprint)) = &idempotency {
+        match store
+            .claim_idempotency_key(key_hash, item_id, fingerprint, now)
+            .await?
+        {
+            Claim::Fresh => {}
+            Claim::Existing {
+                item_id: claimed,
+                fingerprint: claimed_fingerprint,
+                completed,
+            } => {
+                if &claimed_fingerprint != fingerprint {
+                    return Err(ApiError::validation(
+                        vec!["header".into(), "idempotency-key".into()],
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was already used with a different body; use a new key.",
+                    ));
+                }
+                if let Some(existing) = store.get(claimed).await? {
+                    return Ok(created(&existing, true));
+                }
+                if completed {
+                    return Err(ApiError::Conflict {
+                        detail:
+                            "The item created with this Idempotency-Key has since been deleted."
+                                .into(),
+                    });
+                }
+                // An earlier attempt claimed the key but did not create the item
+                // (it failed or is still running): create it under the same id,
+                // so whichever attempt writes first wins and both answer alike.
+                item_id = claimed;
+            }
+        }
+    }
+
+    let item = Item::create(item_id, input, state.default_currency(), now);
+    match store.put_new(&item).await {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed) if idempotency.is_some() => {
+            // A concurrent retry with the same key wrote it first.
+            let existing = store.get(item_id).await?.ok_or_else(|| {
+                ApiError::internal(StoreError::Other("created item not readable".into()))
+            })?;
+            return Ok(created(&existing, true));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    if let Some((key_hash, _)) = &idempotency
+        && let Err(err) = store.complete_idempotency_key(key_hash).await
+    {
+        // The item exists; only the deleted-then-retried edge case is affected.
+        tracing::warn!(error = %err, "could not mark idempotency key completed");
+    }
+    Ok(created(&item, false))
+}
+
+fn created(item: &Item, replayed: bool) -> Response {
+    let mut response = (StatusCode::CREATED, Json(item)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&format!("/items/{}", item.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    insert_etag(headers, item);
+    if replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let key = value.to_str().ok().map(str::trim).filter(|key| {
+        (1..=IDEMPOTENCY_KEY_MAX_CHARS).contains(&key.len())
+            && key.bytes().all(|b| b.is_ascii_graphic())
+    });
+    match key {
+        Some(key) => Ok(Some(key.to_owned())),
+        None => Err(ApiError::validation(
+            vec!["header".into(), "idempotency-key".into()],
+            "value_error",
+            format!(
+                "must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} printable ASCII characters without spaces"
+            ),
+        )),
+    }
+}
+
+fn key_hash(key: &str) -> String {
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// Identifies a create body; the same key with another body is refused.
+fn fingerprint(input: &ItemInput) -> String {
+    hex(&Sha256::digest(
+        serde_json::to_vec(input).unwrap_or_default(),
+    ))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Page size, 1-100 (default 20).
+    #[serde(default = "default_page_size")]
+    #[garde(range(min = 1, max = MAX_PAGE_SIZE))]
+    limit: u32,
+    /// `next_cursor` of the previous page.
+    #[garde(skip)]
+    cursor: Option<String>,
+    #[garde(skip)]
+    category: Option<Category>,
+    #[garde(skip)]
+    is_offer: Option<bool>,
+}
+
+fn default_page_size() -> u32 {
+    DEFAULT_PAGE_SIZE
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemPage {
+    items: Vec<Item>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+pub async fn list_items(
+    State(state): State<AppState>,
+    ValidQuery(query): ValidQuery<ListQuery>,
+) -> Result<Json<ItemPage>, ApiError> {
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let filter = ListFilter {
+        category: query.category,
+        is_offer: query.is_offer,
+    };
+    let page = state
+        .store()
+        .list(&filter, query.limit as usize, after)
+        .await?;
+    Ok(Json(ItemPage {
+        items: page.items,
+        next_cursor: page.next_after.map(encode_cursor),
+    }))
+}
+
+const CURSOR_PREFIX: &str = "after:";
+
+fn encode_cursor(after: ItemId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{after}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<ItemId, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(CURSOR_PREFIX)?.parse().ok())
+        .ok_or_else(|| {
+            ApiError::validation(
+                vec!["query".into(), "cursor".into()],
+                "value_error",
+                "is not a cursor this API returned; pass `next_cursor` from the previous page",
+            )
+        })
+}
+
+// ---------------------------------------------------------------- read
+
+pub async fn get_item(
+    State(state): State<AppState>,
+    Path(raw_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&raw_id)?;
+    let item = state.store().get(id).await?.ok_or_else(|| not_found(id))?;
+    if if_none_match(&headers, &item) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        insert_etag(response.headers_mut(), &item);
+        return Ok(response);
+    }
+    Ok(item_response(&item))
+}
+
+fn item_response(item: &Item) -> Response {
+    let mut response = Json(item).into_response();
+    insert_etag(response.headers_mut(), item);
+    response
+}
+
+fn insert_etag(headers: &mut HeaderMap, item: &Item) {
+    if let Ok(etag) = HeaderValue::from_str(&item.etag()) {
+        headers.insert(header::ETAG, etag);
+    }
+    // Clients may cache an item but must revalidate it (cheaply, with its ETag).
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
+
+fn parse_id(raw: &str) -> Result<ItemId, ApiError> {
+    raw.parse().map_err(|msg: &str| {
+        ApiError::validation(vec!["path".into(), "id".into()], "value_error", msg)
+    })
+}
+
+fn not_found(id: ItemId) -> ApiError {
+    ApiError::NotFound {
+        detail: format!("No item has the id {id}."),
+    }
+}
+
+// ---------------------------------------------------------------- conditions
+
+/// An `If-Match` precondition (RFC 9110 §13.1.1, strong comparison).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IfMatch {
+    Any,
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let values: Vec<&str> = headers
+            .get_all(header::IF_MATCH)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("\u{0}"))
+            .collect();
+        if values.is_empty() {
+            return None;
+        }
+        let tags: Vec<String> = values
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|tag| tag.trim().to_owned())
+            .filter(|tag| !tag.is_empty())
+            .collect();
+        if tags.iter().any(|tag| tag == "*") {
+            Some(IfMatch::Any)
+        } else {
+            Some(IfMatch::Tags(tags))
+        }
+    }
+
+    fn matches(&self, item: &Item) -> bool {
+        match self {
+            IfMatch::Any => true,
+            // Weak tags (W/"..") never match strongly.
+            IfMatch::Tags(tags) => tags.iter().any(|tag| *tag == item.etag()),
+        }
+    }
+}
+
+fn if_none_match(headers: &HeaderMap, item: &Item) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == item.etag())
+}
+
+fn stale(item_etag: Option<String>) -> ApiError {
+    ApiError::PreconditionFailed {
+        detail: match item_etag {
+            Some(etag) => {
+                format!("The item has changed (its ETag is now {etag}); fetch it again and retry.")
+            }
+            None => {
+                "The item has changed since the ETag in If-Match; fetch it again and retry.".into()
+            }
+        },
+    }
+}
+
+// ---------------------------------------------------------------- update
+
+/// Applies `change` to the current item and writes the result only if nobody
+/// wrote in between (conditional on the version read). With `If-Match`, a
+/// concurrent write means the client's view is stale: 412. Without it, the
+/// change is re-applied to the fresh item, a few times at most.
+async fn update_item<F>(
+    state: &AppState,
+    id: ItemId,
+    if_match: Option<IfMatch>,
+    change: F,
+) -> Result<Item, ApiError>
+where
+    F: Fn(&Item) -> Result<ItemInput, ApiError>,
+{
+    let store = state.store();
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = store.get(id).await?.ok_or_else(|| not_found(id))?;
+        if let Some(condition) = &if_match
+            && !condition.matches(&current)
+        {
+            return Err(stale(Some(current.etag())));
+        }
+        let input = change(&current)?.normalized();
+        if input == current.input().normalized() {
+            return Ok(current); // nothing changes: no write, same version
+        }
+        let updated = current.replaced(input, state.default_currency(), OffsetDateTime::now_utc());
+        match store.replace(&updated, current.version).await {
+            Ok(()) => return Ok(updated),
+            Err(StoreError::ConditionFailed) if if_match.is_some() => return Err(stale(None)),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::Conflict {
+        detail: "The item is being changed by other requests right now; retry.".into(),
+    })
+}
+
+pub async fn replace_item(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(raw_id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(input): ValidJson<ItemInput>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&raw_id)?;
+    let item = update_item(&state, id, IfMatch::from_headers(&headers), |_| {
+        Ok(input.clone())
+    })
+    .await?;
+    Ok(item_response(&item))
+}
+
+/// A JSON merge patch document (RFC 7396): an object whose members replace the
+/// item's fields, `null` removing optional ones.
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(transparent)]
+pub struct MergePatch(#[garde(skip)] serde_json::Map<String, serde_json::Value>);
+
+pub async fn patch_item(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(raw_id): Path<String>,
+    headers: HeaderMap,
+    ValidJson(patch): ValidJson<MergePatch>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&raw_id)?;
+    let patch = serde_json::Value::Object(patch.0);
+    let item = update_item(&state, id, IfMatch::from_headers(&headers), |current| {
+        let mut document = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
+        json_patch::merge(&mut document, &patch);
+        let input: ItemInput = from_json_value(document, "body")?;
+        validate(&input, "body")?;
+        Ok(input)
+    })
+    .await?;
+    Ok(item_response(&item))
+}
+
+// ---------------------------------------------------------------- delete
+
+pub async fn delete_item(
+    State(state): State<AppState>,
+    _auth: Authorized,
+    Path(raw_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&raw_id)?;
+    let store = state.store();
+    let expected_version = match IfMatch::from_headers(&headers) {
+        None => None,
+        Some(condition) => {
+            let current = store.get(id).await?.ok_or_else(|| not_found(id))?;
+            if !condition.matches(&current) {
+                return Err(stale(Some(current.etag())));
+            }
+            Some(current.version)
+        }
+    };
+    match store.delete(id, expected_version).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::ConditionFailed) if expected_version.is_some() => Err(stale(None)),
+        Err(StoreError::ConditionFailed) => Err(not_found(id)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::LocPart;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let id = ItemId::new();
+        assert_eq!(decode_cursor(&encode_cursor(id)).unwrap(), id);
+        for bad in ["", "abc", "!!!", &URL_SAFE_NO_PAD.encode("after:nope")] {
+            let err = decode_cursor(bad).unwrap_err();
+            let ApiError::Validation(errors) = err else {
+                panic!()
+            };
+            assert_eq!(
+                errors[0].loc,
+                vec![LocPart::from("query"), LocPart::from("cursor")]
+            );
+        }
+    }
+
+    #[test]
+    fn if_match_parsing() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(IfMatch::from_headers(&headers), None);
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"3\", \"4\""));
+        assert_eq!(
+            IfMatch::from_headers(&headers),
+            Some(IfMatch::Tags(vec!["\"3\"".into(), "\"4\"".into()]))
+        );
+        headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
+        assert_eq!(IfMatch::from_headers(&headers), Some(IfMatch::Any));
+    }
+}

@@ -1,0 +1,92 @@
+//! The cafe function: the menu as a REST resource in DynamoDB.
+//!
+//! | route | auth | what |
+//! | --- | --- | --- |
+//! | `POST /items` | bearer | create; `Idempotency-Key` makes retries safe |
+//! | `GET /items` | - | list in creation order; `limit`, `cursor`, `category`, `is_offer` |
+//! | `GET`/`HEAD /items/{id}` | - | read, with `ETag`; `If-None-Match` gives 304 |
+//! | `PUT /items/{id}` | bearer | replace; `If-Match` for optimistic locking |
+//! | `PATCH /items/{id}` | bearer | RFC 7396 merge patch; `If-Match` likewise |
+//! | `DELETE /items/{id}` | bearer | delete; `If-Match` likewise |
+
+pub mod config;
+mod handlers;
+pub mod model;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::{Router, routing::get};
+use shared::auth::{BearerToken, HasBearerToken};
+
+pub use config::Config;
+use model::Currency;
+use store::Store;
+
+/// Everything a request needs, built once per container.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    token: BearerToken,
+    default_currency: Currency,
+}
+
+impl AppState {
+    pub fn new(store: Store, token: BearerToken, default_currency: Currency) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                token,
+                default_currency,
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn default_currency(&self) -> Currency {
+        self.inner.default_currency
+    }
+}
+
+impl HasBearerToken for AppState {
+    fn bearer_token(&self) -> &BearerToken {
+        &self.inner.token
+    }
+}
+
+/// Connects to DynamoDB as configured and builds the state.
+pub async fn state_from_config(config: &Config) -> Result<AppState, store::StoreError> {
+    let store = Store::connect(config.dynamodb_endpoint.as_deref(), &config.table).await;
+    if config.create_table {
+        store.ensure_table().await?;
+    }
+    Ok(AppState::new(
+        store,
+        config.api_token.clone(),
+        config.default_currency,
+    ))
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/items",
+            get(handlers::list_items).post(handlers::create_item),
+        )
+        .route(
+            "/items/{id}",
+            get(handlers::get_item)
+                .put(handlers::replace_item)
+                .patch(handlers::patch_item)
+                .delete(handlers::delete_item),
+        )
+        .with_state(state)
+}
