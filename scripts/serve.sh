@@ -6,6 +6,9 @@
 #   DATA_DIR=.data             where dynalite keeps its data (survives restarts)
 #   API_TOKEN=...              bearer token for write routes (a dev default is used if unset)
 #   CORS_ALLOWED_ORIGINS='*'   origins browsers may call from
+#   SERVE_RELEASE=1            build functions in release mode (for load runs)
+#   SERVE_CONCURRENCY=1        instances per function cargo-lambda may run at once
+#   SERVE_RELOAD=1             rebuild and restart functions when code changes (0: never)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -29,7 +32,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-if [[ -d "$ROOT/functions/cafe" ]]; then
+if [[ -d "$ROOT/functions/cafe" || -d "$ROOT/functions/train" ]]; then
   DB_PORT="${DYNAMODB_PORT:-8000}"
   log "starting dynalite on 127.0.0.1:$DB_PORT (data in ${DATA_DIR#"$ROOT/"}/dynamodb)"
   DYNALITE_LOG="$DATA_DIR/dynalite.log" start_dynalite "$DB_PORT" "$DATA_DIR/dynamodb"
@@ -38,13 +41,19 @@ if [[ -d "$ROOT/functions/cafe" ]]; then
   # Locally the cafe function creates its table on first start (on AWS,
   # CloudFormation owns it).
   export CAFE_CREATE_TABLE=true
+  export BTC_TABLE="${BTC_TABLE:-btc-models}" BTC_CREATE_TABLE=true
+  # Look for newly trained models often: a local run is for trying things.
+  export MODEL_REFRESH_SECS="${MODEL_REFRESH_SECS:-2}"
 fi
 
 log "serving the API on http://127.0.0.1:$PORT (functions build on first request)"
 cd "$ROOT"
 set -m
 # --disable-cors: the functions answer CORS themselves, as they do on AWS.
-cargo lambda watch -A 127.0.0.1 -P "$PORT" --disable-cors &
+watch_args=(-A 127.0.0.1 -P "$PORT" --disable-cors --concurrency "${SERVE_CONCURRENCY:-1}")
+[[ "${SERVE_RELEASE:-0}" == 1 ]] && watch_args+=(--release)
+[[ "${SERVE_RELOAD:-1}" == 0 ]] && watch_args+=(--ignore-changes)
+cargo lambda watch "${watch_args[@]}" &
 WATCH_PID=$!
 set +m
 wait "$WATCH_PID" || true

@@ -85,6 +85,17 @@ if [[ -d "$ROOT/functions/cafe" ]]; then
   kept_id="$(python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <<<"$kept" 2>/dev/null || true)"
 fi
 
+if [[ -d "$ROOT/functions/predict" ]]; then
+  check "predict from history is 200" grep -q '"predicted_close"' <(curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{}')
+  check "predict from given closes is 200" grep -q '"input":"request"' <(curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{"closes": [64000, 64813.38]}')
+  check "predict with a bad close is 422" test "$(status_of -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{"closes": [64000, -1]}')" = "422 application/problem+json"
+  check "model metadata is 200" grep -q '"baselines"' <(curl -s "$BASE/predict/model")
+  train_status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/train" -H "$AUTH" -H 'Content-Type: application/json' \
+    -d '{"closes": [{"date": "2026-06-04", "close": 65102.5}, {"date": "2026-06-05", "close": 65500}]}')"
+  check "train answers 201 (published) or 409 (kept the better model)" bash -c "[[ $train_status == 201 || $train_status == 409 ]]"
+  check "predict then forecasts from the posted closes" grep -q '"as_of":"2026-06-05"' <(sleep 3; curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{}')
+fi
+
 stop_serve
 
 if [[ -n "${kept_id:-}" ]]; then

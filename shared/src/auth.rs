@@ -73,6 +73,12 @@ pub trait HasBearerToken {
     fn bearer_token(&self) -> &BearerToken;
 }
 
+impl<T: HasBearerToken> HasBearerToken for std::sync::Arc<T> {
+    fn bearer_token(&self) -> &BearerToken {
+        T::bearer_token(self)
+    }
+}
+
 /// Extractor proving the request carried the right bearer token.
 #[derive(Debug, Clone, Copy)]
 pub struct Authorized;

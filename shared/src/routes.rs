@@ -43,6 +43,10 @@ pub const ROUTES: &[Route] = &[
     route("PUT", "/items/{id}", "cafe"),
     route("PATCH", "/items/{id}", "cafe"),
     route("DELETE", "/items/{id}", "cafe"),
+    route("POST", "/predict", "predict"),
+    route("GET", "/predict/model", "predict"),
+    route("HEAD", "/predict/model", "predict"),
+    route("POST", "/train", "train"),
 ];
 
 /// The methods served at `path`, or `None` when no route has this path.

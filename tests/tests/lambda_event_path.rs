@@ -43,6 +43,10 @@ async fn invoke(payload: LambdaRequest) -> Value {
         health::router(health::Config::default()),
         &shared::config::HttpConfig::default(),
     );
+    invoke_app(app, payload).await
+}
+
+async fn invoke_app(app: axum::Router, payload: LambdaRequest) -> Value {
     let mut adapter = Adapter::from(app);
     let response = adapter
         .ready()
@@ -85,4 +89,33 @@ async fn unmatched_request_through_the_lambda_event_path_is_a_problem() {
     let response = invoke(event("POST", "/", Some("{}"))).await;
     assert_eq!(response["statusCode"], 405, "{response}");
     assert_eq!(response["headers"]["allow"], "GET,HEAD");
+}
+
+#[tokio::test]
+async fn predict_through_the_lambda_event_path_matches_the_training_program() {
+    let config = predict::Config {
+        model_dir: repo_root().join("models"),
+        table: None,
+        dynamodb_endpoint: None,
+        create_table: false,
+        refresh_every: std::time::Duration::from_secs(60),
+    };
+    let registry = predict::registry_from_config(&config).await.unwrap();
+    let app = shared::build_app(
+        predict::router(std::sync::Arc::new(registry)),
+        &shared::config::HttpConfig::default(),
+    );
+    let meta: btc_model::ModelMeta =
+        serde_json::from_slice(&std::fs::read(repo_root().join("models/btc/config.json")).unwrap())
+            .unwrap();
+    let closes: Vec<f64> = (0..meta.window)
+        .map(|i| 60_000.0 + 250.0 * i as f64)
+        .collect();
+    let body = json!({ "closes": closes }).to_string();
+    let response = invoke_app(app, event("POST", "/predict", Some(&body))).await;
+    assert_eq!(response["statusCode"], 200, "{response}");
+    let body = body_json(&response);
+    let expected = btc_model::pipeline::predict_log_return(&meta.coefficients, &closes);
+    assert!((body["predicted_log_return"].as_f64().unwrap() - expected).abs() < 1e-9);
+    assert_eq!(body["model_version"], meta.version);
 }

@@ -1,0 +1,14 @@
+//! Lambda entry point of the predict function.
+
+use std::sync::Arc;
+
+use shared::config::{HttpConfig, ProcessEnv};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::init_logging();
+    let http = HttpConfig::from_env(&ProcessEnv)?;
+    let config = predict::Config::from_env(&ProcessEnv)?;
+    let registry = predict::registry_from_config(&config).await?;
+    shared::run(predict::router(Arc::new(registry)), &http).await
+}

@@ -1,0 +1,314 @@
+//! The train function: `POST /train` (bearer token) accepts new daily closes,
+//! stores them, re-fits the model with the served model's hyper-parameters and
+//! publishes the result, unless it is worse than the served model on the last
+//! year of data.
+//!
+//! Predictions are never blocked: this function only writes a new version and
+//! then moves the `current` pointer with a compare-and-set; the predict function
+//! picks the new version up on its next refresh.
+
+use std::{path::PathBuf, sync::Arc};
+
+use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
+use btc_model::{
+    BUNDLED_CSV, DailySeries, ModelMeta,
+    evaluate::Metrics,
+    pipeline::{self, Baselines, DateRange, RefitError},
+    series::{SeriesError, parse_date},
+};
+use btc_store::{BtcStore, StoreError};
+use serde::{Deserialize, Serialize};
+use shared::{
+    ApiError, FieldError, LocPart, ValidJson,
+    auth::{Authorized, BearerToken, HasBearerToken},
+    config::{ConfigError, Env, optional, or_default, required},
+};
+
+/// Most rows one request may post (ten years of days).
+pub const MAX_ROWS: usize = 3660;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of model packs (`MODEL_DIR`); the bundled model is `<MODEL_DIR>/btc`.
+    pub model_dir: PathBuf,
+    /// Table of published models and posted closes (`BTC_TABLE`).
+    pub table: String,
+    pub dynamodb_endpoint: Option<String>,
+    /// Create the table when missing (`BTC_CREATE_TABLE`, local servers only).
+    pub create_table: bool,
+    /// Token the route requires (`API_TOKEN`).
+    pub api_token: BearerToken,
+}
+
+impl Config {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            model_dir: or_default(env, "MODEL_DIR", PathBuf::from("/opt/models"))?,
+            table: required(env, "BTC_TABLE")?,
+            dynamodb_endpoint: optional(env, "DYNAMODB_ENDPOINT")?,
+            create_table: or_default(env, "BTC_CREATE_TABLE", false)?,
+            api_token: required(env, "API_TOKEN")?,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("bundled model metadata {path}: {reason}")]
+    Bundled { path: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct AppState {
+    store: BtcStore,
+    token: BearerToken,
+    /// The bundled model's metadata: the reference until a version is published.
+    bundled: ModelMeta,
+    bundled_history: DailySeries,
+}
+
+impl AppState {
+    pub fn new(store: BtcStore, token: BearerToken, bundled: ModelMeta) -> Self {
+        // The bundled CSV is compiled in and checked by btc-model's tests.
+        let bundled_history = DailySeries::from_csv(BUNDLED_CSV).unwrap_or(DailySeries {
+            start: time::Date::MIN,
+            closes: Vec::new(),
+        });
+        Self {
+            store,
+            token,
+            bundled,
+            bundled_history,
+        }
+    }
+}
+
+impl HasBearerToken for AppState {
+    fn bearer_token(&self) -> &BearerToken {
+        &self.token
+    }
+}
+
+/// Cold-start work: read the bundled metadata, connect the store.
+pub async fn state_from_config(config: &Config) -> Result<AppState, InitError> {
+    let path = config.model_dir.join("btc/config.json");
+    let bundled: ModelMeta = std::fs::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        .map_err(|reason| InitError::Bundled {
+            path: path.display().to_string(),
+            reason,
+        })?;
+    let store = BtcStore::connect(config.dynamodb_endpoint.as_deref(), &config.table).await;
+    if config.create_table {
+        store.ensure_table().await?;
+    }
+    Ok(AppState::new(store, config.api_token.clone(), bundled))
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().route("/train", post(train)).with_state(state)
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TrainRequest {
+    /// New daily closes; days already known must repeat the known close, new
+    /// days must follow the last known day without a gap.
+    #[garde(length(min = 1, max = MAX_ROWS), dive)]
+    closes: Vec<CloseRow>,
+}
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRow {
+    /// `YYYY-MM-DD`.
+    #[garde(length(min = 10, max = 10))]
+    date: String,
+    /// USD.
+    #[garde(skip)]
+    close: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrainResponse {
+    pub version: String,
+    pub previous_version: String,
+    pub rows_received: usize,
+    pub rows_added: usize,
+    pub fitted_on: DateRange,
+    pub evaluated_on: DateRange,
+    pub metrics: Metrics,
+    pub baselines: Baselines,
+    /// Held-out error of the model that was served before, on the same days.
+    pub previous_mae_usd: f64,
+}
+
+fn map_store(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Unavailable(reason) => {
+            tracing::warn!(reason, "DynamoDB unavailable");
+            ApiError::Unavailable {
+                retry_after_secs: 2,
+                detail: "The model store is temporarily unavailable; retry shortly.".into(),
+            }
+        }
+        other => ApiError::internal(other),
+    }
+}
+
+fn row_error(index: usize, field: &str, kind: &str, msg: String) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(
+        vec![
+            "body".into(),
+            "closes".into(),
+            LocPart::Index(index),
+            field.into(),
+        ],
+        kind,
+        msg,
+    )])
+}
+
+async fn train(
+    State(state): State<Arc<AppState>>,
+    _auth: Authorized,
+    ValidJson(request): ValidJson<TrainRequest>,
+) -> Result<(StatusCode, Json<TrainResponse>), ApiError> {
+    // Parse every row, reporting every bad one.
+    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(request.closes.len());
+    for (index, row) in request.closes.iter().enumerate() {
+        let loc = |field: &str| {
+            vec![
+                LocPart::from("body"),
+                "closes".into(),
+                LocPart::Index(index),
+                field.into(),
+            ]
+        };
+        let date = parse_date(&row.date);
+        if date.is_none() {
+            errors.push(FieldError::new(
+                loc("date"),
+                "value_error",
+                "must be a date like 2026-06-04",
+            ));
+        }
+        if !(row.close.is_finite() && row.close > 0.0) {
+            errors.push(FieldError::new(
+                loc("close"),
+                "value_error",
+                "must be a positive price in USD",
+            ));
+        }
+        if let Some(date) = date {
+            rows.push((date, row.close));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+
+    let stored = state.store.prices().await.map_err(map_store)?;
+    let history = state
+        .bundled_history
+        .merged(&stored)
+        .map_err(|e| ApiError::internal(std::io::Error::other(format!("stored closes: {e}"))))?;
+    let merged = history.merged(&rows).map_err(|err| match err {
+        SeriesError::Disagrees { index, date, known } => row_error(
+            index,
+            "close",
+            "conflicting_close",
+            format!("{date} is already recorded with close {known}; a day's close cannot change"),
+        ),
+        SeriesError::Duplicate { index, date } => row_error(
+            index,
+            "date",
+            "duplicate_date",
+            format!("{date} appears more than once with different closes"),
+        ),
+        SeriesError::Gap {
+            index,
+            date,
+            expected,
+        } => row_error(
+            index,
+            "date",
+            "gap",
+            format!("{date} would leave a gap: the next day the series needs is {expected}"),
+        ),
+        SeriesError::NotPositive { index } => row_error(
+            index,
+            "close",
+            "value_error",
+            "must be a positive price in USD".into(),
+        ),
+        other => ApiError::internal(std::io::Error::other(other.to_string())),
+    })?;
+    let added: Vec<_> = rows
+        .iter()
+        .copied()
+        .filter(|(date, _)| history.index_of(*date).is_none())
+        .collect();
+    state.store.put_prices(&added).await.map_err(map_store)?;
+
+    let pointer = state.store.current().await.map_err(map_store)?;
+    let current: ModelMeta = match &pointer {
+        Some(pointer) => {
+            let stored = state.store.load(pointer).await.map_err(map_store)?;
+            serde_json::from_str(&stored.meta_json).map_err(ApiError::internal)?
+        }
+        None => state.bundled.clone(),
+    };
+
+    let current_for_fit = current.clone();
+    let refit = tokio::task::spawn_blocking(move || pipeline::refit(&merged, &current_for_fit))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|err| match err {
+            RefitError::Worse { .. } => ApiError::Conflict {
+                detail: format!("Closes stored; model not published: {err}."),
+            },
+            RefitError::TooLittleData { .. } => ApiError::Conflict {
+                detail: format!("Closes stored; model not published: {err}."),
+            },
+        })?;
+    let trained = refit.trained;
+
+    let meta_json = serde_json::to_string(&trained.meta).map_err(ApiError::internal)?;
+    state
+        .store
+        .publish(
+            &trained.meta.version,
+            &trained.onnx,
+            &meta_json,
+            pointer.as_ref().map(|p| p.version.as_str()),
+        )
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict => ApiError::Conflict {
+                detail:
+                    "Another training run published a model first; retry to train on top of it."
+                        .into(),
+            },
+            other => map_store(other),
+        })?;
+    tracing::info!(version = %trained.meta.version, previous = %current.version, "published model");
+
+    Ok((
+        StatusCode::CREATED,
+        Json(TrainResponse {
+            version: trained.meta.version.clone(),
+            previous_version: current.version,
+            rows_received: rows.len(),
+            rows_added: added.len(),
+            fitted_on: trained.meta.fitted_on,
+            evaluated_on: trained.meta.evaluated_on,
+            metrics: trained.meta.metrics,
+            baselines: trained.meta.baselines,
+            previous_mae_usd: refit.current_mae_usd,
+        }),
+    ))
+}

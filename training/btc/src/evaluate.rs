@@ -1,0 +1,105 @@
+//! Scoring one-day-ahead forecasts on a stretch of the series.
+
+use serde::{Deserialize, Serialize};
+
+/// Errors of next-day close forecasts over a test range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Mean absolute error of the predicted close, USD.
+    pub mae_usd: f64,
+    /// Mean absolute percentage error of the predicted close, %.
+    pub mape_pct: f64,
+    /// Share of days whose predicted direction (up/down) was right; `None` for a
+    /// forecaster that never predicts a move (the naive baseline).
+    pub direction_accuracy: Option<f64>,
+    pub days: usize,
+}
+
+/// Scores `predict` (window of closes -> predicted next log return) on the days
+/// `from..to` of `closes`, each predicted from the `window` closes before it.
+pub fn score<F>(closes: &[f64], window: usize, from: usize, to: usize, mut predict: F) -> Metrics
+where
+    F: FnMut(&[f64]) -> f64,
+{
+    let mut abs_err = 0.0;
+    let mut pct_err = 0.0;
+    let mut direction_hits = 0usize;
+    let mut direction_calls = 0usize;
+    let from = from.max(window);
+    for t in from..to {
+        let previous = closes[t - 1];
+        let predicted_return = predict(&closes[t - window..t]);
+        let predicted = previous * predicted_return.exp();
+        let actual = closes[t];
+        abs_err += (predicted - actual).abs();
+        pct_err += ((predicted - actual) / actual).abs();
+        let actual_move = actual - previous;
+        if predicted_return != 0.0 && actual_move != 0.0 {
+            direction_calls += 1;
+            if (predicted_return > 0.0) == (actual_move > 0.0) {
+                direction_hits += 1;
+            }
+        }
+    }
+    let days = to.saturating_sub(from);
+    let n = days.max(1) as f64;
+    Metrics {
+        mae_usd: abs_err / n,
+        mape_pct: 100.0 * pct_err / n,
+        direction_accuracy: (direction_calls > 0)
+            .then(|| direction_hits as f64 / direction_calls as f64),
+        days,
+    }
+}
+
+/// Log returns of the residuals `actual - predicted` (in log space) on `from..to`.
+pub fn residuals<F>(
+    closes: &[f64],
+    window: usize,
+    from: usize,
+    to: usize,
+    mut predict: F,
+) -> Vec<f64>
+where
+    F: FnMut(&[f64]) -> f64,
+{
+    (from.max(window)..to)
+        .map(|t| (closes[t] / closes[t - 1]).ln() - predict(&closes[t - window..t]))
+        .collect()
+}
+
+/// The `q` quantile (0..=1) of `values`, by linear interpolation.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let low = position.floor() as usize;
+    let high = position.ceil() as usize;
+    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naive_forecast_error_is_the_daily_move() {
+        let closes = [100.0, 110.0, 99.0, 99.0];
+        let m = score(&closes, 1, 1, 4, |_| 0.0);
+        assert_eq!(m.days, 3);
+        assert!((m.mae_usd - (10.0 + 11.0 + 0.0) / 3.0).abs() < 1e-12);
+        assert_eq!(m.direction_accuracy, None);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [3.0, 1.0, 2.0, 4.0, 5.0];
+        assert_eq!(quantile(&v, 0.0), 1.0);
+        assert_eq!(quantile(&v, 0.5), 3.0);
+        assert_eq!(quantile(&v, 1.0), 5.0);
+        assert!((quantile(&v, 0.1) - 1.4).abs() < 1e-12);
+    }
+}
