@@ -7,7 +7,7 @@ build-ModelsLayer:
 	  name=$$(basename "$$pack"); \
 	  mkdir -p "$(ARTIFACTS_DIR)/models/$$name"; \
 	  cp "$$pack"config.json "$$pack"MODEL_CARD.md "$(ARTIFACTS_DIR)/models/$$name/"; \
-	  for f in model.onnx tokenizer.json; do \
+	  for f in model.onnx tokenizer.json LICENSE; do \
 	    if [ -f "$$pack$$f" ]; then cp "$$pack$$f" "$(ARTIFACTS_DIR)/models/$$name/"; fi; \
 	  done; \
 	done

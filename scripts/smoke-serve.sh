@@ -32,7 +32,7 @@ start_serve() {
   # Job control on: otherwise bash starts background commands with SIGINT
   # ignored, and the script could not be stopped the way Ctrl-C stops it.
   set -m
-  PORT="$PORT" DYNAMODB_PORT="$DB_PORT" DATA_DIR="$DATA_DIR" "$ROOT/scripts/serve.sh" >>"$LOG" 2>&1 &
+  PORT="$PORT" DYNAMODB_PORT="$DB_PORT" DATA_DIR="$DATA_DIR" with_default_sigint "$ROOT/scripts/serve.sh" >>"$LOG" 2>&1 &
   SERVE_PID=$!
   set +m
   # The first request compiles the function in debug mode: allow for a cold build.
@@ -94,6 +94,13 @@ if [[ -d "$ROOT/functions/predict" ]]; then
     -d '{"closes": [{"date": "2026-06-04", "close": 65102.5}, {"date": "2026-06-05", "close": 65500}]}')"
   check "train answers 201 (published) or 409 (kept the better model)" bash -c "[[ $train_status == 201 || $train_status == 409 ]]"
   check "predict then forecasts from the posted closes" grep -q '"as_of":"2026-06-05"' <(sleep 3; curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{}')
+fi
+
+if [[ -d "$ROOT/functions/entities" ]]; then
+  redacted="$(curl -s -X POST "$BASE/entities" -H 'Content-Type: application/json' \
+    -d '{"text": "My name is Sarah Johnson, mail sarah@example.com", "operator": "replace"}')"
+  check "entities redacts an e-mail address" grep -q '<EMAIL_ADDRESS>' <<<"$redacted"
+  check "entities lists its model packs" grep -q 'pii-en-rampart' <(curl -s "$BASE/entities/models")
 fi
 
 stop_serve

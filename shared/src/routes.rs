@@ -47,6 +47,9 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/predict/model", "predict"),
     route("HEAD", "/predict/model", "predict"),
     route("POST", "/train", "train"),
+    route("POST", "/entities", "entities"),
+    route("GET", "/entities/models", "entities"),
+    route("HEAD", "/entities/models", "entities"),
 ];
 
 /// The methods served at `path`, or `None` when no route has this path.

@@ -1,0 +1,519 @@
+//! Pattern recognizers for personal data. Each finds candidates with a regular
+//! expression and keeps only those that pass the format's own check (a
+//! checksum, a numbering plan, valid ranges), so "4111 1111 1111 1112" is not a
+//! card and "000-12-3456" is not a social security number.
+//!
+//! Offsets are Unicode code points.
+
+use std::{
+    net::{Ipv4Addr, Ipv6Addr},
+    sync::LazyLock,
+};
+
+use regex::Regex;
+
+/// A validated match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub start: usize,
+    pub end: usize,
+    pub entity_type: &'static str,
+    pub score: f32,
+    pub recognizer: &'static str,
+}
+
+/// Entity types these recognizers report.
+pub const ENTITY_TYPES: [&str; 7] = [
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "US_SSN",
+    "IP_ADDRESS",
+    "URL",
+];
+
+fn regex(pattern: &str) -> Regex {
+    // The patterns are constants covered by the tests below.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
+}
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    // Letters and digits of any script: internationalised addresses (RFC 6531) too.
+    regex(
+        r"\b[\p{L}\p{N}](?:[\p{L}\p{N}._%+-]{0,62}[\p{L}\p{N}])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}\b",
+    )
+});
+static URL_RE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^]+"#));
+static CARD: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:\d[ -]?){12,18}\d\b"));
+static IBAN: LazyLock<Regex> = LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"));
+static SSN: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"));
+static IPV6: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?")
+});
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?(?:[\s.-]?\d{2,4}){2,4}\b"));
+
+/// Runs every recognizer over `text`. Matches may overlap each other (a URL
+/// containing an e-mail address, say); the caller resolves overlaps.
+pub fn find_all(text: &str) -> Vec<Match> {
+    let chars = CharIndex::new(text);
+    let mut found = Vec::new();
+    let mut add = |start: usize, end: usize, entity_type, score, recognizer| {
+        found.push(Match {
+            start: chars.at(start),
+            end: chars.at(end),
+            entity_type,
+            score,
+            recognizer,
+        });
+    };
+    for m in EMAIL.find_iter(text) {
+        add(m.start(), m.end(), "EMAIL_ADDRESS", 1.0, "email_pattern");
+    }
+    for m in URL_RE.find_iter(text) {
+        let trimmed = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '\'', '"']);
+        let candidate = if trimmed.to_ascii_lowercase().starts_with("www.") {
+            format!("http://{trimmed}")
+        } else {
+            trimmed.to_owned()
+        };
+        if url::Url::parse(&candidate).is_ok_and(|u| u.host_str().is_some_and(|h| h.contains('.')))
+        {
+            add(
+                m.start(),
+                m.start() + trimmed.len(),
+                "URL",
+                0.85,
+                "url_pattern",
+            );
+        }
+    }
+    for m in CARD.find_iter(text) {
+        let digits: Vec<u8> = m
+            .as_str()
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .map(|b| b - b'0')
+            .collect();
+        if (13..=19).contains(&digits.len()) && luhn(&digits) && known_card_prefix(&digits) {
+            add(m.start(), m.end(), "CREDIT_CARD", 1.0, "credit_card_luhn");
+        }
+    }
+    for m in IBAN.find_iter(text) {
+        if valid_iban(m.as_str()) {
+            add(m.start(), m.end(), "IBAN_CODE", 1.0, "iban_mod97");
+        }
+    }
+    for c in SSN.captures_iter(text) {
+        let (Some(all), Some(area), Some(sep1), Some(group), Some(sep2), Some(serial)) =
+            (c.get(0), c.get(1), c.get(2), c.get(3), c.get(4), c.get(5))
+        else {
+            continue;
+        };
+        if sep1.as_str() == sep2.as_str()
+            && valid_ssn(area.as_str(), group.as_str(), serial.as_str())
+        {
+            add(all.start(), all.end(), "US_SSN", 0.85, "us_ssn_ranges");
+        }
+    }
+    for m in IPV4.find_iter(text) {
+        let bounded = !text[m.end()..].starts_with(|c: char| {
+            c == '.' && text[m.end() + 1..].starts_with(|d: char| d.is_ascii_digit())
+        });
+        if bounded && m.as_str().parse::<Ipv4Addr>().is_ok() {
+            add(m.start(), m.end(), "IP_ADDRESS", 0.95, "ipv4");
+        }
+    }
+    for m in IPV6.find_iter(text) {
+        let candidate = m.as_str();
+        let colons = candidate.matches(':').count();
+        let before_ok = text[..m.start()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_ascii_hexdigit() && c != ':');
+        if colons >= 2 && before_ok && candidate.parse::<Ipv6Addr>().is_ok() {
+            add(m.start(), m.end(), "IP_ADDRESS", 0.95, "ipv6");
+        }
+    }
+    for m in PHONE.find_iter(text) {
+        // Digits glued to letters or other digits are part of something else.
+        let glued = text[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric())
+            || text[m.end()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric());
+        if !glued && valid_phone(m.as_str()) {
+            add(
+                m.start(),
+                m.end(),
+                "PHONE_NUMBER",
+                0.75,
+                "phone_libphonenumber",
+            );
+        }
+    }
+    found.sort_by_key(|m| (m.start, m.end));
+    found
+}
+
+/// Byte offset -> code point offset, for one text.
+struct CharIndex {
+    /// Code point index of every byte offset that starts a character (and the end).
+    by_byte: Vec<usize>,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> Self {
+        let mut by_byte = vec![0; text.len() + 1];
+        let mut count = 0;
+        for (byte, c) in text.char_indices() {
+            for slot in &mut by_byte[byte..byte + c.len_utf8()] {
+                *slot = count;
+            }
+            count += 1;
+        }
+        by_byte[text.len()] = count;
+        Self { by_byte }
+    }
+
+    fn at(&self, byte: usize) -> usize {
+        self.by_byte[byte.min(self.by_byte.len() - 1)]
+    }
+}
+
+/// The Luhn checksum of a card number.
+pub fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| {
+            let d = u32::from(*d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Issuer prefixes of the major card networks (Visa, Mastercard, Amex,
+/// Discover, JCB, Diners Club, UnionPay, Maestro).
+fn known_card_prefix(digits: &[u8]) -> bool {
+    let prefix = |n: usize| {
+        digits
+            .iter()
+            .take(n)
+            .fold(0u32, |acc, d| acc * 10 + u32::from(*d))
+    };
+    let (p1, p2, p3, p4, p6) = (prefix(1), prefix(2), prefix(3), prefix(4), prefix(6));
+    p1 == 4
+        || (51..=55).contains(&p2)
+        || (2221..=2720).contains(&p4)
+        || p2 == 34
+        || p2 == 37
+        || p4 == 6011
+        || p2 == 65
+        || (644..=649).contains(&p3)
+        || (622126..=622925).contains(&p6)
+        || (3528..=3589).contains(&p4)
+        || (300..=305).contains(&p3)
+        || p2 == 36
+        || p2 == 38
+        || p2 == 62
+        || p2 == 50
+        || (56..=58).contains(&p2)
+        || p2 == 63
+        || p2 == 67
+}
+
+/// IBAN lengths by country (ISO 13616 registry).
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NL", 18),
+    ("NO", 15),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("SA", 24),
+    ("SC", 31),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
+];
+
+/// Country length and the ISO 7064 mod-97 check.
+pub fn valid_iban(candidate: &str) -> bool {
+    let compact: String = candidate.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(&(_, length)) = IBAN_LENGTHS
+        .iter()
+        .find(|(country, _)| compact.starts_with(country))
+    else {
+        return false;
+    };
+    if compact.len() != length {
+        return false;
+    }
+    let (head, tail) = compact.split_at(4);
+    let mut remainder: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let value = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            'A'..='Z' => c as u32 - 'A' as u32 + 10,
+            _ => return false,
+        };
+        remainder = if value >= 10 {
+            (remainder * 100 + value) % 97
+        } else {
+            (remainder * 10 + value) % 97
+        };
+    }
+    remainder == 1
+}
+
+/// Area 001-899 except 666, group 01-99, serial 0001-9999; and not the
+/// numbers used in advertising (078-05-1120, 219-09-9999).
+pub fn valid_ssn(area: &str, group: &str, serial: &str) -> bool {
+    let (Ok(a), Ok(g), Ok(s)) = (
+        area.parse::<u32>(),
+        group.parse::<u32>(),
+        serial.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let advertised = (a, g, s) == (78, 5, 1120) || (a, g, s) == (219, 9, 9999);
+    (1..900).contains(&a) && a != 666 && g != 0 && s != 0 && !advertised
+}
+
+/// A number valid under libphonenumber's rules: international numbers by
+/// their country code, others as US numbers.
+pub fn valid_phone(candidate: &str) -> bool {
+    let digits = candidate.chars().filter(char::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return false;
+    }
+    let region = if candidate.trim_start().starts_with('+') {
+        None
+    } else {
+        Some(phonenumber::country::Id::US)
+    };
+    phonenumber::parse(region, candidate).is_ok_and(|number| phonenumber::is_valid(&number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, &'static str)> {
+        let chars: Vec<char> = text.chars().collect();
+        find_all(text)
+            .into_iter()
+            .map(|m| (chars[m.start..m.end].iter().collect(), m.entity_type))
+            .collect()
+    }
+
+    fn finds(text: &str, what: &str, kind: &str) {
+        let all = found(text);
+        assert!(
+            all.iter().any(|(t, k)| t == what && *k == kind),
+            "{text:?}: expected {what:?} as {kind}, got {all:?}"
+        );
+    }
+
+    fn misses(text: &str, kind: &str) {
+        let all = found(text);
+        assert!(
+            !all.iter().any(|(_, k)| *k == kind),
+            "{text:?}: expected no {kind}, got {all:?}"
+        );
+    }
+
+    #[test]
+    fn emails() {
+        finds(
+            "write to jane.doe+news@example.co.uk today",
+            "jane.doe+news@example.co.uk",
+            "EMAIL_ADDRESS",
+        );
+        misses(
+            "not an address: jane@localhost or @example.com",
+            "EMAIL_ADDRESS",
+        );
+    }
+
+    #[test]
+    fn phones_are_validated_not_just_shaped() {
+        finds("Call (415) 555-2671 now", "(415) 555-2671", "PHONE_NUMBER");
+        finds("Ring +44 20 7946 0958.", "+44 20 7946 0958", "PHONE_NUMBER");
+        finds("Büro: +49 30 901820", "+49 30 901820", "PHONE_NUMBER");
+        misses("Order 123-456-7890 shipped", "PHONE_NUMBER"); // area code 123 does not exist
+        misses("version 1.2.3.4", "PHONE_NUMBER");
+    }
+
+    #[test]
+    fn cards_need_luhn_and_an_issuer() {
+        finds(
+            "card 4111 1111 1111 1111 exp",
+            "4111 1111 1111 1111",
+            "CREDIT_CARD",
+        );
+        finds("amex 378282246310005.", "378282246310005", "CREDIT_CARD");
+        misses("card 4111 1111 1111 1112", "CREDIT_CARD");
+        misses("id 9999999999999995", "CREDIT_CARD"); // Luhn-valid, no issuer
+    }
+
+    #[test]
+    fn ibans_need_mod_97_and_the_country_length() {
+        finds(
+            "IBAN GB82 WEST 1234 5698 7654 32 please",
+            "GB82 WEST 1234 5698 7654 32",
+            "IBAN_CODE",
+        );
+        finds(
+            "DE89370400440532013000",
+            "DE89370400440532013000",
+            "IBAN_CODE",
+        );
+        misses("GB82 WEST 1234 5698 7654 33", "IBAN_CODE");
+        misses("DE8937040044053201300", "IBAN_CODE");
+    }
+
+    #[test]
+    fn ssns_need_valid_ranges() {
+        finds("SSN 536-22-1234.", "536-22-1234", "US_SSN");
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "912-12-3456",
+            "536-00-1234",
+            "536-22-0000",
+            "536-22 1234",
+            "078-05-1120",
+        ] {
+            misses(bad, "US_SSN");
+        }
+    }
+
+    #[test]
+    fn ip_addresses() {
+        finds("from 192.168.10.1 at noon", "192.168.10.1", "IP_ADDRESS");
+        finds(
+            "host 2001:db8::8a2e:370:7334 up",
+            "2001:db8::8a2e:370:7334",
+            "IP_ADDRESS",
+        );
+        finds("loopback ::1", "::1", "IP_ADDRESS");
+        misses("version 999.1.1.1", "IP_ADDRESS");
+        misses("at 10:30 or 12:15:00", "IP_ADDRESS");
+    }
+
+    #[test]
+    fn urls() {
+        finds(
+            "see https://example.com/a?b=c.",
+            "https://example.com/a?b=c",
+            "URL",
+        );
+        finds("(www.example.org)", "www.example.org", "URL");
+        misses("https://localhost is local", "URL");
+    }
+
+    #[test]
+    fn offsets_are_code_points() {
+        let text = "Zoë 😀 mail zoë@example.com";
+        let m = find_all(text)
+            .into_iter()
+            .find(|m| m.entity_type == "EMAIL_ADDRESS")
+            .unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let got: String = chars[m.start..m.end].iter().collect();
+        assert!(got.ends_with("@example.com"), "{got}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_spans_are_in_bounds(text in "\\PC{0,200}") {
+            let count = text.chars().count();
+            for m in find_all(&text) {
+                proptest::prop_assert!(m.start < m.end && m.end <= count);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Running a token-classification pack: tokenizer and ONNX model, loaded and
+//! optimised once, then any number of texts of any length.
+
+use std::{path::Path, sync::Arc};
+
+use tokenizers::Tokenizer;
+use tract_onnx::prelude::*;
+
+use crate::{
+    config::PackConfig,
+    decode::{self, Span, TokenPrediction},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("{path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("invalid pack: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    #[error("tokenizer failed: {0}")]
+    Tokenizer(String),
+    #[error("model failed: {0}")]
+    Model(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Ids,
+    Mask,
+    TypeIds,
+}
+
+pub struct TokenClassifier {
+    config: PackConfig,
+    tokenizer: Tokenizer,
+    plan: Arc<TypedRunnableModel>,
+    inputs: Vec<Input>,
+    cls: u32,
+    sep: u32,
+    model_bytes: u64,
+}
+
+impl std::fmt::Debug for TokenClassifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenClassifier")
+            .field("name", &self.config.name)
+            .field("version", &self.config.version)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unreadable(path: &Path, reason: impl std::fmt::Display) -> PackError {
+    PackError::Unreadable {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+impl TokenClassifier {
+    /// Loads `dir/config.json`, `dir/tokenizer.json` and `dir/model.onnx`, and
+    /// optimises the model for any sequence length. Slow (tens to hundreds of
+    /// milliseconds): do it once per container, off the async executor.
+    pub fn load(dir: &Path) -> Result<Self, PackError> {
+        let config_path = dir.join("config.json");
+        let config: PackConfig = std::fs::read(&config_path)
+            .map_err(|e| unreadable(&config_path, e))
+            .and_then(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| unreadable(&config_path, e))
+            })?;
+        config.check().map_err(PackError::Invalid)?;
+
+        let tokenizer_path = dir.join("tokenizer.json");
+        let tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| unreadable(&tokenizer_path, e))?;
+        let special = |names: &[&str]| names.iter().find_map(|name| tokenizer.token_to_id(name));
+        let cls = special(&["[CLS]", "<s>"])
+            .ok_or_else(|| PackError::Invalid("tokenizer has no [CLS]".into()))?;
+        let sep = special(&["[SEP]", "</s>"])
+            .ok_or_else(|| PackError::Invalid("tokenizer has no [SEP]".into()))?;
+
+        let model_path = dir.join("model.onnx");
+        let model_bytes = std::fs::metadata(&model_path)
+            .map_err(|e| unreadable(&model_path, e))?
+            .len();
+        let tract_err = |e: TractError| unreadable(&model_path, format!("{e:#}"));
+        let mut model = tract_onnx::onnx()
+            .with_ignore_output_shapes(true)
+            .with_ignore_value_info(true)
+            .model_for_path(&model_path)
+            .map_err(tract_err)?;
+        let mut inputs = Vec::new();
+        for (index, outlet) in model
+            .input_outlets()
+            .map_err(tract_err)?
+            .to_vec()
+            .into_iter()
+            .enumerate()
+        {
+            let name = model.node(outlet.node).name.clone();
+            inputs.push(match name.as_str() {
+                "input_ids" => Input::Ids,
+                "attention_mask" => Input::Mask,
+                "token_type_ids" => Input::TypeIds,
+                other => {
+                    return Err(PackError::Invalid(format!(
+                        "unexpected model input {other}"
+                    )));
+                }
+            });
+            let sequence = model.symbols.sym("S");
+            let fact =
+                InferenceFact::dt_shape(i64::datum_type(), [TDim::from(1), TDim::from(sequence)]);
+            model.set_input_fact(index, fact).map_err(tract_err)?;
+        }
+        let plan = model
+            .into_optimized()
+            .map_err(tract_err)?
+            .into_runnable()
+            .map_err(tract_err)?;
+        Ok(Self {
+            config,
+            tokenizer,
+            plan,
+            inputs,
+            cls,
+            sep,
+            model_bytes,
+        })
+    }
+
+    pub fn config(&self) -> &PackConfig {
+        &self.config
+    }
+
+    pub fn model_bytes(&self) -> u64 {
+        self.model_bytes
+    }
+
+    /// Finds the entities of `text`; offsets are code points. CPU-bound and
+    /// linear in the text's length: call it from a blocking thread.
+    pub fn classify(&self, text: &str) -> Result<Vec<Span>, ClassifyError> {
+        let encoding = self
+            .tokenizer
+            .encode_char_offsets(text, false)
+            .map_err(|e| ClassifyError::Tokenizer(e.to_string()))?;
+        let ids = encoding.get_ids();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let offsets = encoding.get_offsets();
+        let words: Vec<u32> = encoding
+            .get_word_ids()
+            .iter()
+            .enumerate()
+            .map(|(i, word)| word.unwrap_or(u32::MAX - i as u32))
+            .collect();
+        let chars: Vec<char> = text.chars().collect();
+        let mut spans = Vec::new();
+        for (from, to) in plan_windows(
+            &words,
+            self.config.window_tokens,
+            self.config.window_overlap_tokens,
+        ) {
+            let predictions =
+                self.predict_window(&ids[from..to], &offsets[from..to], &words[from..to])?;
+            spans.extend(decode::decode(&chars, &predictions, &self.config));
+        }
+        Ok(decode::merge_windows(spans))
+    }
+
+    fn predict_window(
+        &self,
+        ids: &[u32],
+        offsets: &[(usize, usize)],
+        words: &[u32],
+    ) -> Result<Vec<TokenPrediction>, ClassifyError> {
+        let model_err = |e: TractError| ClassifyError::Model(format!("{e:#}"));
+        let length = ids.len() + 2;
+        let mut sequence = Vec::with_capacity(length);
+        sequence.push(i64::from(self.cls));
+        sequence.extend(ids.iter().map(|id| i64::from(*id)));
+        sequence.push(i64::from(self.sep));
+        let tensor = |values: Vec<i64>| -> Result<TValue, ClassifyError> {
+            Ok(tract_ndarray::Array2::from_shape_vec((1, length), values)
+                .map_err(|e| ClassifyError::Model(e.to_string()))?
+                .into_tensor()
+                .into())
+        };
+        let mut feed = TVec::new();
+        for input in &self.inputs {
+            feed.push(match input {
+                Input::Ids => tensor(sequence.clone())?,
+                Input::Mask => tensor(vec![1; length])?,
+                Input::TypeIds => tensor(vec![0; length])?,
+            });
+        }
+        let outputs = self.plan.run(feed).map_err(model_err)?;
+        let logits = outputs
+            .first()
+            .ok_or_else(|| ClassifyError::Model("no output".into()))?
+            .to_plain_array_view::<f32>()
+            .map_err(model_err)?;
+        let labels = self.config.labels.len();
+        if logits.shape() != [1, length, labels] {
+            return Err(ClassifyError::Model(format!(
+                "logits have shape {:?}, expected [1, {length}, {labels}]",
+                logits.shape()
+            )));
+        }
+        let mut predictions = Vec::with_capacity(ids.len());
+        for (i, ((start, end), word)) in offsets.iter().zip(words).enumerate() {
+            let row: Vec<f32> = (0..labels).map(|l| logits[[0, i + 1, l]]).collect();
+            let (label, probability) = best_label(&row);
+            predictions.push(TokenPrediction {
+                start: *start,
+                end: *end,
+                word: *word,
+                label,
+                probability,
+            });
+        }
+        Ok(predictions)
+    }
+}
+
+/// The most likely label and its softmax probability.
+fn best_label(logits: &[f32]) -> (usize, f32) {
+    let (best, max) =
+        logits
+            .iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, f32::NEG_INFINITY),
+                |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+            );
+    let total: f32 = logits.iter().map(|v| (v - max).exp()).sum();
+    (best, 1.0 / total)
+}
+
+/// Splits `words.len()` tokens into windows of at most `size` tokens that
+/// overlap by about `overlap`, each starting at a word's first token so no
+/// window opens mid-word. Every token is in some window; starts always advance.
+pub fn plan_windows(words: &[u32], size: usize, overlap: usize) -> Vec<(usize, usize)> {
+    let count = words.len();
+    let mut windows = Vec::new();
+    let mut start = 0;
+    loop {
+        let end = (start + size).min(count);
+        windows.push((start, end));
+        if end == count {
+            return windows;
+        }
+        let mut next = end.saturating_sub(overlap).max(start + 1);
+        while next > start + 1 && words[next] == words[next - 1] {
+            next -= 1;
+        }
+        start = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn softmax_of_the_best_label() {
+        let (label, p) = best_label(&[0.0, 2.0, 0.0]);
+        assert_eq!(label, 1);
+        assert!((p - 2f32.exp() / (2.0 + 2f32.exp())).abs() < 1e-6);
+    }
+
+    #[test]
+    fn windows_cover_everything_and_start_on_words() {
+        let words: Vec<u32> = vec![0, 0, 1, 2, 2, 2, 3, 4, 5, 5, 6];
+        let windows = plan_windows(&words, 4, 1);
+        assert_eq!(windows.first().map(|w| w.0), Some(0));
+        assert_eq!(windows.last().map(|w| w.1), Some(words.len()));
+        for pair in windows.windows(2) {
+            assert!(pair[1].0 > pair[0].0 && pair[1].0 <= pair[0].1);
+            assert!(
+                pair[1].0 == 0
+                    || words[pair[1].0] != words[pair[1].0 - 1]
+                    || pair[1].0 == pair[0].0 + 1
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn windows_always_cover_all_tokens(words in proptest::collection::vec(0u32..5, 1..300), size in 2usize..40, overlap_frac in 0usize..50) {
+            let mut words = words;
+            for i in 1..words.len() { words[i] = words[i - 1] + words[i].min(1); }
+            let overlap = (size * overlap_frac / 100).min(size / 2 - (size % 2 == 0) as usize);
+            let windows = plan_windows(&words, size, overlap);
+            let mut covered = vec![false; words.len()];
+            for (from, to) in &windows {
+                prop_assert!(to - from <= size);
+                for c in &mut covered[*from..*to] { *c = true; }
+            }
+            prop_assert!(covered.iter().all(|c| *c));
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Token-classification model packs: load once, classify texts of any length.
+//!
+//! A pack is a folder with `model.onnx` (inputs `input_ids`, `attention_mask`
+//! and optionally `token_type_ids`, output logits `[1, S, labels]`),
+//! `tokenizer.json` and `config.json` ([`PackConfig`]). Offsets in the results
+//! are Unicode code points, as Python and spaCy count them.
+
+pub mod classifier;
+pub mod config;
+pub mod decode;
+
+pub use classifier::{ClassifyError, PackError, TokenClassifier};
+pub use config::PackConfig;
+pub use decode::Span;

@@ -1,0 +1,38 @@
+//! Loads the real personal-data pack (built by models/build_packs.py) and runs it.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+use std::path::Path;
+
+use token_classifier::TokenClassifier;
+
+#[test]
+fn rampart_pack_loads_and_finds_a_self_disclosed_name() {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/pii-en-rampart"
+    ));
+    let classifier = match TokenClassifier::load(dir) {
+        Ok(classifier) => classifier,
+        Err(err) => panic!("{err}\n(run python3 models/build_packs.py to fetch the pack)"),
+    };
+    let text = "Hello, my name is Sarah Johnson and my email is sarah@example.com.";
+    let spans = classifier.classify(text).unwrap();
+    let chars: Vec<char> = text.chars().collect();
+    let found: Vec<(String, String)> = spans
+        .iter()
+        .map(|s| {
+            (
+                s.entity_type.clone(),
+                chars[s.start..s.end].iter().collect(),
+            )
+        })
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(k, t)| k == "PERSON" && t.contains("Sarah")),
+        "{found:?}"
+    );
+    assert!(classifier.classify("").unwrap().is_empty());
+}

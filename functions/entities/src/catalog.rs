@@ -1,0 +1,140 @@
+//! The model packs this deployment has, found under `MODEL_DIR` at cold start.
+//! A pack's model is loaded on first use and kept for the container's life.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use serde::Serialize;
+use token_classifier::{PackConfig, TokenClassifier};
+use tokio::sync::OnceCell;
+
+pub struct Pack {
+    pub dir: PathBuf,
+    pub config: PackConfig,
+    pub model_bytes: u64,
+    loaded: OnceCell<Result<Arc<TokenClassifier>, String>>,
+}
+
+impl Pack {
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some_and(Result::is_ok)
+    }
+
+    /// The loaded model; loads it on first use, off the async executor.
+    pub async fn classifier(&self) -> Result<Arc<TokenClassifier>, String> {
+        self.loaded
+            .get_or_init(|| async {
+                let dir = self.dir.clone();
+                let started = std::time::Instant::now();
+                let result = tokio::task::spawn_blocking(move || TokenClassifier::load(&dir))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|loaded| loaded.map_err(|e| e.to_string()));
+                match &result {
+                    Ok(_) => tracing::info!(pack = %self.config.name, load_ms = started.elapsed().as_millis() as u64, "model pack loaded"),
+                    Err(err) => tracing::error!(pack = %self.config.name, error = %err, "model pack failed to load"),
+                }
+                result.map(Arc::new)
+            })
+            .await
+            .clone()
+    }
+}
+
+pub struct Catalog {
+    pub packs: Vec<Arc<Pack>>,
+}
+
+/// Languages and sizes a request may ask for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Choice {
+    pub model_size: String,
+    pub model_language: String,
+}
+
+impl Catalog {
+    /// Reads every `*/config.json` under `dir` that describes a token
+    /// classifier. A folder whose config is unreadable is reported and skipped;
+    /// its model files are only touched on first use.
+    pub fn discover(dir: &Path) -> Self {
+        let mut packs = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            tracing::error!(dir = %dir.display(), "MODEL_DIR is not readable: only pattern recognizers are available");
+            return Self { packs };
+        };
+        let mut folders: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        folders.sort();
+        for folder in folders {
+            let config_path = folder.join("config.json");
+            let Ok(bytes) = std::fs::read(&config_path) else {
+                continue;
+            };
+            let is_classifier = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .is_ok_and(|v| v["task"] == "token-classification");
+            if !is_classifier {
+                continue;
+            }
+            let config = serde_json::from_slice::<PackConfig>(&bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|config| config.check().map(|()| config));
+            match config {
+                Ok(config) => {
+                    let model_bytes = std::fs::metadata(folder.join("model.onnx"))
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                    if model_bytes == 0 {
+                        tracing::error!(pack = %config.name, "model.onnx is missing: run scripts/serve.sh or models/build_packs.py");
+                        continue;
+                    }
+                    packs.push(Arc::new(Pack {
+                        dir: folder,
+                        config,
+                        model_bytes,
+                        loaded: OnceCell::new(),
+                    }));
+                }
+                Err(err) => {
+                    tracing::error!(dir = %folder.display(), error = %err, "invalid model pack config; skipped")
+                }
+            }
+        }
+        Self { packs }
+    }
+
+    /// Every (size, language) a request may name.
+    pub fn choices(&self) -> Vec<Choice> {
+        let mut choices: Vec<Choice> = self
+            .packs
+            .iter()
+            .map(|p| Choice {
+                model_size: p.config.size.clone(),
+                model_language: p.config.language.clone(),
+            })
+            .collect();
+        choices.sort();
+        choices.dedup();
+        choices
+    }
+
+    /// The packs that serve (size, language): those of exactly that size and
+    /// language, plus the personal-data packs of the language (wanted at every
+    /// size). `None` when nothing has that size and language.
+    pub fn select(&self, size: &str, language: &str) -> Option<Vec<Arc<Pack>>> {
+        let exact = self
+            .packs
+            .iter()
+            .any(|p| p.config.size == size && p.config.language == language);
+        exact.then(|| {
+            self.packs
+                .iter()
+                .filter(|p| {
+                    p.config.language == language
+                        && (p.config.size == size || p.config.role == "pii")
+                })
+                .cloned()
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,243 @@
+//! HTTP handlers of the entities function.
+
+use std::sync::Arc;
+
+use axum::{Json, extract::State};
+use serde::{Deserialize, Serialize};
+use shared::{ApiError, LocPart, ValidJson};
+
+use crate::{
+    Catalog, MAX_TEXT_CHARS,
+    analyze::{Finding, pattern_findings, resolve_overlaps},
+    anonymize::{Operator, anonymize},
+    catalog::Choice,
+};
+
+#[derive(Debug, Deserialize, garde::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EntitiesRequest {
+    /// The text to analyse: 1 to 100,000 characters.
+    #[garde(length(chars, min = 1, max = MAX_TEXT_CHARS))]
+    text: String,
+    #[serde(default = "default_size")]
+    #[garde(length(min = 1, max = 16))]
+    model_size: String,
+    #[serde(default = "default_language")]
+    #[garde(length(min = 1, max = 16))]
+    model_language: String,
+    /// Only report these entity types (e.g. `["PERSON", "EMAIL_ADDRESS"]`).
+    #[serde(default)]
+    #[garde(inner(length(min = 1, max = 64), inner(length(min = 1, max = 40))))]
+    types: Option<Vec<String>>,
+    /// Drop findings scored below this (0 to 1).
+    #[serde(default)]
+    #[garde(inner(range(min = 0.0, max = 1.0)))]
+    score_threshold: Option<f32>,
+    #[serde(default)]
+    #[garde(skip)]
+    operator: Operator,
+}
+
+fn default_size() -> String {
+    "sm".into()
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntityOut {
+    pub start: usize,
+    pub end: usize,
+    #[serde(rename = "type")]
+    pub entity_type: String,
+    pub text: String,
+    pub score: f32,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelUsed {
+    pub name: String,
+    pub version: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntitiesResponse {
+    /// Sorted by start; offsets are Unicode code points.
+    pub entities: Vec<EntityOut>,
+    pub anonymized_text: String,
+    pub operator: Operator,
+    pub models: Vec<ModelUsed>,
+}
+
+pub async fn find_entities(
+    State(catalog): State<Arc<Catalog>>,
+    ValidJson(request): ValidJson<EntitiesRequest>,
+) -> Result<Json<EntitiesResponse>, ApiError> {
+    let packs = catalog
+        .select(&request.model_size, &request.model_language)
+        .ok_or_else(|| unknown_choice(&catalog, &request))?;
+    let text = Arc::new(request.text);
+
+    let mut candidates = Vec::new();
+    let mut models = Vec::new();
+    for pack in &packs {
+        let classifier = pack.classifier().await.map_err(|_| ApiError::Unavailable {
+            retry_after_secs: 30,
+            detail: format!(
+                "The model pack {} failed to load; it has been logged.",
+                pack.config.name
+            ),
+        })?;
+        let input = Arc::clone(&text);
+        let runner = Arc::clone(&classifier);
+        // Tokenising and inference are CPU work: off the async executor.
+        let spans = tokio::task::spawn_blocking(move || runner.classify(&input))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+        candidates.extend(spans.into_iter().map(|span| Finding {
+            start: span.start,
+            end: span.end,
+            entity_type: span.entity_type,
+            score: span.score,
+            source: pack.config.name.clone(),
+            validated: false,
+        }));
+        models.push(ModelUsed {
+            name: pack.config.name.clone(),
+            version: pack.config.version.clone(),
+            role: pack.config.role.clone(),
+        });
+    }
+    let input = Arc::clone(&text);
+    candidates.extend(
+        tokio::task::spawn_blocking(move || pattern_findings(&input))
+            .await
+            .map_err(ApiError::internal)?,
+    );
+
+    let threshold = request.score_threshold.unwrap_or(0.0);
+    candidates.retain(|f| {
+        f.score >= threshold
+            && request
+                .types
+                .as_ref()
+                .is_none_or(|types| types.contains(&f.entity_type))
+    });
+    let findings = resolve_overlaps(candidates);
+
+    let salt = uuid::Uuid::new_v4();
+    let anonymized_text = anonymize(&text, &findings, request.operator, salt.as_bytes());
+    let chars: Vec<char> = text.chars().collect();
+    let entities = findings
+        .into_iter()
+        .map(|f| EntityOut {
+            text: chars[f.start..f.end].iter().collect(),
+            start: f.start,
+            end: f.end,
+            entity_type: f.entity_type,
+            score: f.score,
+            source: f.source,
+        })
+        .collect();
+    Ok(Json(EntitiesResponse {
+        entities,
+        anonymized_text,
+        operator: request.operator,
+        models,
+    }))
+}
+
+fn unknown_choice(catalog: &Catalog, request: &EntitiesRequest) -> ApiError {
+    let available: Vec<String> = catalog
+        .choices()
+        .iter()
+        .map(|c| format!("{}/{}", c.model_size, c.model_language))
+        .collect();
+    let loc = |field: &str| vec![LocPart::from("body"), LocPart::from(field)];
+    let msg = if available.is_empty() {
+        "no model pack is installed: only patterns would run, so nothing can be chosen".to_owned()
+    } else {
+        format!(
+            "no model pack has this size and language; available (size/language): {}",
+            available.join(", ")
+        )
+    };
+    let field = if catalog
+        .choices()
+        .iter()
+        .any(|c| c.model_language == request.model_language)
+    {
+        "model_size"
+    } else {
+        "model_language"
+    };
+    ApiError::Validation(vec![shared::FieldError::new(
+        loc(field),
+        "unknown_model",
+        msg,
+    )])
+}
+
+#[derive(Debug, Serialize)]
+pub struct PackInfo {
+    pub name: String,
+    pub version: String,
+    pub role: String,
+    pub model_size: String,
+    pub model_language: String,
+    pub entity_types: Vec<String>,
+    pub model_bytes: u64,
+    pub licence: String,
+    pub source: String,
+    pub quality: serde_json::Value,
+    pub loaded: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelsResponse {
+    pub packs: Vec<PackInfo>,
+    pub choices: Vec<Choice>,
+    pub pattern_recognizers: Vec<&'static str>,
+}
+
+pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResponse> {
+    let packs = catalog
+        .packs
+        .iter()
+        .map(|pack| {
+            let config = &pack.config;
+            let mut types: Vec<String> = config
+                .labels
+                .iter()
+                .filter(|l| *l != "O")
+                .map(|l| l.split_once('-').map_or(l.as_str(), |(_, t)| t))
+                .map(|t| config.api_type(t).to_owned())
+                .collect();
+            types.sort();
+            types.dedup();
+            PackInfo {
+                name: config.name.clone(),
+                version: config.version.clone(),
+                role: config.role.clone(),
+                model_size: config.size.clone(),
+                model_language: config.language.clone(),
+                entity_types: types,
+                model_bytes: pack.model_bytes,
+                licence: config.licence.clone(),
+                source: config.source.clone(),
+                quality: config.quality.clone(),
+                loaded: pack.is_loaded(),
+            }
+        })
+        .collect();
+    Json(ModelsResponse {
+        packs,
+        choices: catalog.choices(),
+        pattern_recognizers: pii_patterns::ENTITY_TYPES.to_vec(),
+    })
+}

@@ -1,0 +1,48 @@
+//! The entities function: find named entities and personal data, and redact.
+//!
+//! - `POST /entities`: `{text, model_size?, model_language?, types?,
+//!   score_threshold?, operator?}` -> `{entities, anonymized_text, models}`;
+//! - `GET /entities/models`: the packs and pattern recognizers available.
+//!
+//! Privacy: the request text, the entities and the anonymized text are never
+//! logged, traced or put in an error body. The only log line per request is the
+//! shared one (method, route, status, latency, sizes).
+
+pub mod analyze;
+pub mod anonymize;
+pub mod catalog;
+mod handlers;
+
+use std::{path::PathBuf, sync::Arc};
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use shared::config::{ConfigError, Env, or_default};
+
+pub use catalog::Catalog;
+
+/// Longest text accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder of model packs (`MODEL_DIR`).
+    pub model_dir: PathBuf,
+}
+
+impl Config {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            model_dir: or_default(env, "MODEL_DIR", PathBuf::from("/opt/models"))?,
+        })
+    }
+}
+
+pub fn router(catalog: Arc<Catalog>) -> Router {
+    Router::new()
+        .route("/entities", post(handlers::find_entities))
+        .route("/entities/models", get(handlers::list_models))
+        .with_state(catalog)
+}

@@ -1,0 +1,14 @@
+//! Lambda entry point of the entities function.
+
+use std::sync::Arc;
+
+use shared::config::{HttpConfig, ProcessEnv};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::init_logging();
+    let http = HttpConfig::from_env(&ProcessEnv)?;
+    let config = entities::Config::from_env(&ProcessEnv)?;
+    let catalog = entities::Catalog::discover(&config.model_dir);
+    shared::run(entities::router(Arc::new(catalog)), &http).await
+}

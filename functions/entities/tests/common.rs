@@ -1,0 +1,89 @@
+//! The real entities router over the packs in models/ (built by
+//! models/build_packs.py, which scripts/test.sh runs).
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::{Router, body::Body};
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub fn app() -> Router {
+    // One catalog per test binary: a pack loads once, as in a warm container.
+    static CATALOG: OnceLock<Arc<entities::Catalog>> = OnceLock::new();
+    let catalog = CATALOG.get_or_init(|| {
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models"));
+        let catalog = entities::Catalog::discover(dir);
+        assert!(
+            !catalog.packs.is_empty(),
+            "no model pack in models/: run ./scripts/test.sh (or python3 models/build_packs.py)"
+        );
+        Arc::new(catalog)
+    });
+    shared::build_app(
+        entities::router(Arc::clone(catalog)),
+        &shared::config::HttpConfig::default(),
+    )
+}
+
+pub async fn post(body: Value) -> (StatusCode, Value) {
+    let request = Request::post("/entities")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+pub async fn get(uri: &str) -> (StatusCode, Value) {
+    let response = app()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// `(type, text)` of every entity in a response.
+pub fn found(body: &Value) -> Vec<(String, String)> {
+    body["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Every span's text is the text between its offsets, in code points.
+pub fn assert_offsets(text: &str, body: &Value) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut last_end = 0;
+    for entity in body["entities"].as_array().unwrap() {
+        let (start, end) = (
+            entity["start"].as_u64().unwrap() as usize,
+            entity["end"].as_u64().unwrap() as usize,
+        );
+        assert!(start < end && end <= chars.len(), "{entity}");
+        assert!(start >= last_end, "overlapping or unsorted: {entity}");
+        let slice: String = chars[start..end].iter().collect();
+        assert_eq!(slice, entity["text"].as_str().unwrap());
+        last_end = end;
+    }
+}

@@ -1,0 +1,83 @@
+//! No request text, entity text or anonymized text reaches the logs: every log
+//! line of a run over personal data is captured and searched.
+
+#![allow(clippy::unwrap_used)] // a panic is the failure report
+
+mod common;
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+
+use common::post;
+use serde_json::json;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn personal_data_never_reaches_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let secrets = [
+        "Margaret Thornbury",
+        "m.thornbury@example.net",
+        "4111 1111 1111 1111",
+        "536-22-1234",
+        "GB82 WEST 1234 5698 7654 32",
+        "(415) 555-2671",
+        "1600 Pennsylvania Avenue",
+    ];
+    let text = format!(
+        "I am {}, mail {} card {} ssn {} iban {} phone {} home {}.",
+        secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], secrets[5], secrets[6]
+    );
+    for operator in ["mask", "replace", "redact", "hash"] {
+        let (status, _) = post(json!({"text": text, "operator": operator})).await;
+        assert_eq!(status, 200);
+    }
+    // Failing requests must not echo or log the text either.
+    let (status, body) = post(json!({"text": text, "model_size": "xl"})).await;
+    assert_eq!(status, 422);
+    let (status, body2) = post(json!({"text": text, "unexpected": secrets[0]})).await;
+    assert_eq!(status, 422);
+    let (status, body3) = post(json!({"text": secrets[1], "operator": secrets[0]})).await;
+    assert_eq!(status, 422);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("\"status\":200"),
+        "the request lines were captured: {logs}"
+    );
+    for secret in secrets
+        .iter()
+        .chain(["Thornbury", "thornbury", "Pennsylvania"].iter())
+    {
+        assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
+        for error_body in [&body, &body2, &body3] {
+            assert!(
+                !error_body.to_string().contains(secret),
+                "{secret:?} leaked into an error body: {error_body}"
+            );
+        }
+    }
+}
