@@ -48,21 +48,10 @@ where
     R: std::fmt::Debug,
 {
     fn from(err: SdkError<E, R>) -> Self {
-        match &err {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => StoreError::Unavailable(err.to_string()),
-            SdkError::ServiceError(service) => match service.err().code().unwrap_or_default() {
-                "ConditionalCheckFailedException" => StoreError::Conflict,
-                code @ ("ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "InternalServerError"
-                | "ServiceUnavailable"
-                | "ResourceNotFoundException") => StoreError::Unavailable(code.to_owned()),
-                code => StoreError::Other(code.to_owned()),
-            },
-            _ => StoreError::Other(err.to_string()),
+        match dynamo::classify(&err) {
+            dynamo::ErrorKind::ConditionFailed => StoreError::Conflict,
+            dynamo::ErrorKind::Unavailable(reason) => StoreError::Unavailable(reason),
+            dynamo::ErrorKind::Other(reason) => StoreError::Other(reason),
         }
     }
 }
@@ -102,19 +91,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 impl BtcStore {
     /// A client with bounded waits, so an outage becomes an error in seconds.
     pub async fn connect(endpoint: Option<&str>, table: &str) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_millis(500))
-            .operation_attempt_timeout(Duration::from_secs(2))
-            .operation_timeout(Duration::from_secs(6))
-            .build();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(timeouts)
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
         Self {
-            client: Client::new(&loader.load().await),
+            client: dynamo::client(endpoint, Duration::from_secs(2), Duration::from_secs(6)).await,
             table: table.to_owned(),
         }
     }

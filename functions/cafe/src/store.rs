@@ -53,33 +53,10 @@ where
     R: std::fmt::Debug,
 {
     fn from(err: SdkError<E, R>) -> Self {
-        match &err {
-            SdkError::TimeoutError(_)
-            | SdkError::DispatchFailure(_)
-            | SdkError::ResponseError(_) => StoreError::Unavailable(format!(
-                "{}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            )),
-            SdkError::ServiceError(service) => {
-                let code = service.err().code().unwrap_or_default();
-                match code {
-                    "ConditionalCheckFailedException" => StoreError::ConditionFailed,
-                    "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
-                    | "ServiceUnavailable"
-                    | "ResourceNotFoundException" => StoreError::Unavailable(code.to_owned()),
-                    _ => StoreError::Other(format!(
-                        "{code}: {}",
-                        service.err().message().unwrap_or_default()
-                    )),
-                }
-            }
-            _ => StoreError::Other(format!(
-                "{}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            )),
+        match dynamo::classify(&err) {
+            dynamo::ErrorKind::ConditionFailed => StoreError::ConditionFailed,
+            dynamo::ErrorKind::Unavailable(reason) => StoreError::Unavailable(reason),
+            dynamo::ErrorKind::Other(reason) => StoreError::Other(reason),
         }
     }
 }
@@ -135,20 +112,13 @@ impl Store {
     /// A client with bounded waits: a slow or absent DynamoDB must turn into a
     /// 503 well inside the function's timeout, not a hang.
     pub async fn connect(endpoint: Option<&str>, table: &str) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_millis(500))
-            .operation_attempt_timeout(Duration::from_millis(1500))
-            .operation_timeout(Duration::from_secs(4))
-            .build();
-        let retry = aws_config::retry::RetryConfig::standard().with_max_attempts(3);
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(timeouts)
-            .retry_config(retry);
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let sdk_config = loader.load().await;
-        Self::new(Client::new(&sdk_config), table)
+        let client = dynamo::client(
+            endpoint,
+            Duration::from_millis(1500),
+            Duration::from_secs(4),
+        )
+        .await;
+        Self::new(client, table)
     }
 
     /// Creates `item`; fails with `ConditionFailed` if its id exists.
