@@ -31,6 +31,35 @@ ensure_python_tools() {
   echo "$want" > "$VENV/.stamp"
 }
 
+# Contract-test tools (schemathesis, openapi-spec-validator) into .venv-contract,
+# pinned by requirements-contract.txt.
+CONTRACT_VENV="$ROOT/.venv-contract"
+ensure_contract_tools() {
+  local want; want="$(stamp_of "$ROOT/requirements-contract.txt")"
+  if [[ -x "$CONTRACT_VENV/bin/schemathesis" && "$(cat "$CONTRACT_VENV/.stamp" 2>/dev/null)" == "$want" ]]; then
+    return
+  fi
+  log "installing contract-test tools into .venv-contract (schemathesis, openapi-spec-validator)"
+  [[ -d "$CONTRACT_VENV" ]] || python3 -m venv "$CONTRACT_VENV"
+  "$CONTRACT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-contract.txt"
+  echo "$want" > "$CONTRACT_VENV/.stamp"
+}
+
+# Debian's Chromium for the browser test of the docs pages (CHROMIUM_PATH
+# overrides where it is looked for).
+ensure_chromium() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [[ -x "$chromium" ]] && return
+  command -v apt-get >/dev/null || die "Chromium is needed for the browser test: install it, or point CHROMIUM_PATH at one"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  log "installing Chromium (Debian package chromium) for the browser test"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null && $sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
+    || die "could not install Chromium with apt-get"
+}
+
 # Node tools (dynalite, ...) into node_modules from package-lock.json.
 ensure_node_tools() {
   local want; want="$(stamp_of "$ROOT/package-lock.json")"

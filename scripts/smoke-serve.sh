@@ -2,7 +2,8 @@
 # End-to-end check of the README's run command: starts scripts/serve.sh on free
 # ports, uses the API over real HTTP as the README shows, stops it with SIGINT as
 # Ctrl-C would, checks that no process it started is left behind, then starts it
-# again on the same data and checks that the menu survived.
+# again on the same data, checks that the menu survived, and runs the contract
+# tests (scripts/contract-test.sh) against it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -105,11 +106,24 @@ fi
 
 stop_serve
 
+start_serve
 if [[ -n "${kept_id:-}" ]]; then
-  start_serve
   check "an item survives a restart of the run command" grep -q '"name":"Scone"' <(curl -s "$BASE/items/$kept_id")
-  stop_serve
 fi
+# Last, as they write and delete freely (with the token, schemathesis creates,
+# changes and deletes items it finds).
+if [[ -d "$ROOT/functions/docs" ]]; then
+  check "the OpenAPI document is served" test "$(status_of "$BASE/openapi.json")" = "200 application/json"
+  check "Swagger UI is served" test "$(status_of "$BASE/docs")" = "200 text/html; charset=utf-8"
+  check "Redoc is served" test "$(status_of "$BASE/redoc")" = "200 text/html; charset=utf-8"
+  # Contract tests: the document, schemathesis on every operation, the browser.
+  # SMOKE_CONTRACT=0 skips them (e.g. while iterating on something else).
+  if [[ "${SMOKE_CONTRACT:-1}" == 1 ]]; then
+    check "contract tests pass (scripts/contract-test.sh)" "$ROOT/scripts/contract-test.sh" "$BASE"
+  fi
+fi
+
+stop_serve
 
 echo "smoke: $passed passed, $failures failed"
 [[ "$failures" == 0 ]] || { echo "--- serve log"; tail -60 "$LOG"; exit 1; }

@@ -122,7 +122,17 @@ pub struct HttpConfig {
 
 impl HttpConfig {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let max_body_bytes = or_default(env, "MAX_BODY_BYTES", crate::app::DEFAULT_MAX_BODY_BYTES)?;
+        Self::from_env_with_body_limit(env, crate::app::DEFAULT_MAX_BODY_BYTES)
+    }
+
+    /// As [`HttpConfig::from_env`], for a function whose bodies are larger by
+    /// nature: `default_max_body_bytes` applies when `MAX_BODY_BYTES` is unset,
+    /// so a local run and the template agree without per-function variables.
+    pub fn from_env_with_body_limit(
+        env: &impl Env,
+        default_max_body_bytes: usize,
+    ) -> Result<Self, ConfigError> {
+        let max_body_bytes = or_default(env, "MAX_BODY_BYTES", default_max_body_bytes)?;
         // API Gateway refuses payloads over 6 MB (10 MB for HTTP APIs before base64).
         if max_body_bytes == 0 || max_body_bytes > 6 * 1024 * 1024 {
             return Err(ConfigError::Malformed {

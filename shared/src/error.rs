@@ -17,7 +17,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const PROBLEM_TYPE_PREFIX: &str = "tag:serverless-ml-api,2026:problem:";
 
 /// One element of a `loc`: an object key or an array index, as FastAPI reports them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum LocPart {
     Key(String),
@@ -37,7 +37,8 @@ impl From<usize> for LocPart {
 }
 
 /// One failed check of a request, in the shape of FastAPI's 422 items.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"loc": ["body", "price"], "msg": "Field required", "type": "missing"}))]
 pub struct FieldError {
     /// Where the bad value is: `["body", "price"]`, `["query", "limit"]`, ...
     pub loc: Vec<LocPart>,
@@ -58,16 +59,33 @@ impl FieldError {
     }
 }
 
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem document: the body of every error response.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "tag:serverless-ml-api,2026:problem:validation-error",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "The request has 1 invalid field(s); see `errors`.",
+    "instance": "/items",
+    "request_id": "9b2f3c1e-6a55-4a8e-9d43-2b1f0c8e7a10",
+    "errors": [{"loc": ["body", "price"], "msg": "Field required", "type": "missing"}]
+}))]
 pub struct Problem {
+    /// What kind of problem: `tag:serverless-ml-api,2026:problem:<slug>`; the
+    /// slug is the stable, machine-readable part.
     #[serde(rename = "type")]
+    #[schema(pattern = "^tag:serverless-ml-api,2026:problem:[a-z-]+$")]
     pub type_uri: String,
+    /// The HTTP reason phrase of `status`.
     pub title: String,
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
+    /// A sentence for humans. Never contains submitted values.
     pub detail: String,
+    /// The request path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// Quote it when reporting a problem; the function's log line has it too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// The individual failures of a 422, FastAPI style.

@@ -6,13 +6,17 @@
 //!   and the Lambda entry point;
 //! - [`config`]: environment configuration with clear start-up errors;
 //! - [`auth`]: the bearer-token check for write routes;
-//! - [`routes`]: the route table mirrored from `template.yaml`.
+//! - [`conditional`]: `If-None-Match` evaluation;
+//! - [`routes`]: the route table mirrored from `template.yaml`;
+//! - [`openapi`]: the document parts every function shares.
 
 pub mod app;
 pub mod auth;
+pub mod conditional;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod routes;
 
 /// The error type a Lambda `main` returns.

@@ -50,6 +50,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/entities", "entities"),
     route("GET", "/entities/models", "entities"),
     route("HEAD", "/entities/models", "entities"),
+    route("GET", "/openapi.json", "docs"),
+    route("GET", "/docs", "docs"),
+    route("GET", "/docs/{asset}", "docs"),
+    route("GET", "/redoc", "docs"),
 ];
 
 /// The methods served at `path`, or `None` when no route has this path.

@@ -8,7 +8,11 @@ use std::{
 
 /// The repository root (this crate lives in `tests/`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // Read at run time (cargo sets it for tests), so a test binary built in
+    // another checkout that shares the target directory reads this checkout.
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
@@ -18,7 +22,9 @@ pub fn repo_root() -> PathBuf {
 pub type RouteMap = BTreeMap<(String, String), String>;
 
 /// Methods the local router must spell out for each known path.
-pub const HTTP_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+pub const HTTP_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY",
+];
 
 /// What the template declares.
 #[derive(Debug, Default)]

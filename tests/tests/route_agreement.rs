@@ -125,3 +125,23 @@ fn a_route_added_to_only_one_side_is_caught() {
         .to_string();
     assert!(diff.contains("only in Cargo.toml: POST /extra"), "{diff}");
 }
+
+#[test]
+fn openapi_document_has_exactly_the_template_routes() {
+    let template = template_routes(&template()).unwrap();
+    let document: serde_json::Value =
+        serde_json::from_str(&openapi_document::document_json().unwrap()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let routed: BTreeSet<(String, String)> = template.routes.keys().cloned().collect();
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "OpenAPI vs template.yaml: undocumented routes {missing:?}, documented but not routed {extra:?}"
+    );
+}

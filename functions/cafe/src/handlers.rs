@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::{
-    ApiError, ValidJson, ValidQuery,
+    ApiError, FieldError, ValidJson, ValidQuery,
     auth::Authorized,
     extract::{from_json_value, validate},
 };
@@ -47,6 +47,31 @@ impl From<StoreError> for ApiError {
 
 // ---------------------------------------------------------------- create
 
+/// Create a menu item.
+///
+/// Send an `Idempotency-Key` to make retries safe: a retry with the same key and
+/// body answers with the item the first attempt created (and
+/// `Idempotent-Replayed: true`); the same key with another body is a 422.
+#[utoipa::path(
+    post,
+    path = "/items",
+    tag = "cafe",
+    security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "1-255 printable ASCII characters, unique per intended item; kept for 24 hours."),
+    ),
+    request_body = ItemInput,
+    responses(
+        (status = 201, description = "Created (or replayed, with `Idempotent-Replayed: true`).", body = Item,
+            headers(
+                ("Location" = String, description = "Path of the new item."),
+                ("ETag" = String, description = "The item's version, for `If-Match`."),
+            )),
+        (status = 409, response = shared::openapi::Conflict),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn create_item(
     State(state): State<AppState>,
     _auth: Authorized,
@@ -166,18 +191,22 @@ fn hex(bytes: &[u8]) -> String {
 
 // ---------------------------------------------------------------- list
 
-#[derive(Debug, Deserialize, garde::Validate)]
+#[derive(Debug, Deserialize, garde::Validate, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Page size, 1-100 (default 20).
+    /// Page size.
     #[serde(default = "default_page_size")]
     #[garde(range(min = 1, max = MAX_PAGE_SIZE))]
+    #[param(minimum = 1, maximum = 100, default = 20)]
     limit: u32,
     /// `next_cursor` of the previous page.
     #[garde(skip)]
     cursor: Option<String>,
+    /// Only items of this category.
     #[garde(skip)]
     category: Option<Category>,
+    /// Only offers (`true`) or only regular items (`false`).
     #[garde(skip)]
     is_offer: Option<bool>,
 }
@@ -186,13 +215,28 @@ fn default_page_size() -> u32 {
     DEFAULT_PAGE_SIZE
 }
 
-#[derive(Debug, Serialize)]
+/// One page of the menu, in creation order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ItemPage {
     items: Vec<Item>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     next_cursor: Option<String>,
 }
 
+/// List menu items.
+///
+/// Items come in creation order, `limit` at a time; pass `next_cursor` back as
+/// `cursor` for the next page. Filters combine.
+#[utoipa::path(
+    get,
+    path = "/items",
+    tag = "cafe",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of items.", body = ItemPage),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn list_items(
     State(state): State<AppState>,
     ValidQuery(query): ValidQuery<ListQuery>,
@@ -235,6 +279,24 @@ fn decode_cursor(cursor: &str) -> Result<ItemId, ApiError> {
 
 // ---------------------------------------------------------------- read
 
+/// Read one menu item.
+#[utoipa::path(
+    get,
+    path = "/items/{id}",
+    tag = "cafe",
+    params(
+        ("id" = ItemId, Path, description = "The item's id."),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` you hold; 304 when it is still current."),
+    ),
+    responses(
+        (status = 200, description = "The item.", body = Item,
+            headers(("ETag" = String, description = "The item's version, for `If-Match` and `If-None-Match`."))),
+        (status = 304, description = "Not modified: the `ETag` sent is current.",
+            headers(("ETag" = String, description = "The item's version."))),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn get_item(
     State(state): State<AppState>,
     Path(raw_id): Path<String>,
@@ -242,7 +304,7 @@ pub async fn get_item(
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw_id)?;
     let item = state.store().get(id).await?.ok_or_else(|| not_found(id))?;
-    if if_none_match(&headers, &item) {
+    if shared::conditional::if_none_match(&headers, &item.etag()) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         insert_etag(response.headers_mut(), &item);
         return Ok(response);
@@ -317,16 +379,6 @@ impl IfMatch {
     }
 }
 
-fn if_none_match(headers: &HeaderMap, item: &Item) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == item.etag())
-}
-
 fn stale(item_etag: Option<String>) -> ApiError {
     ApiError::PreconditionFailed {
         detail: match item_etag {
@@ -380,6 +432,29 @@ where
     })
 }
 
+/// Replace a menu item.
+///
+/// Send the item's `ETag` in `If-Match` so a concurrent change is not overwritten
+/// (412 instead). Without it, the last write wins.
+#[utoipa::path(
+    put,
+    path = "/items/{id}",
+    tag = "cafe",
+    security(("bearer" = [])),
+    params(
+        ("id" = ItemId, Path, description = "The item's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on, or `*`."),
+    ),
+    request_body = ItemInput,
+    responses(
+        (status = 200, description = "The item as stored.", body = Item,
+            headers(("ETag" = String, description = "The item's new version."))),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 409, response = shared::openapi::Conflict),
+        (status = 412, response = shared::openapi::PreconditionFailed),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn replace_item(
     State(state): State<AppState>,
     _auth: Authorized,
@@ -401,6 +476,32 @@ pub async fn replace_item(
 #[serde(transparent)]
 pub struct MergePatch(#[garde(skip)] serde_json::Map<String, serde_json::Value>);
 
+/// Change some fields of a menu item (JSON merge patch, RFC 7396).
+///
+/// Members replace the item's fields; `null` removes an optional one. The result
+/// must be a valid item. `If-Match` works as for `PUT`.
+#[utoipa::path(
+    patch,
+    path = "/items/{id}",
+    tag = "cafe",
+    security(("bearer" = [])),
+    params(
+        ("id" = ItemId, Path, description = "The item's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` the change is based on, or `*`."),
+    ),
+    request_body(content(
+        (MergePatch = "application/merge-patch+json"),
+        (MergePatch = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The item as stored.", body = Item,
+            headers(("ETag" = String, description = "The item's new version."))),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 409, response = shared::openapi::Conflict),
+        (status = 412, response = shared::openapi::PreconditionFailed),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn patch_item(
     State(state): State<AppState>,
     _auth: Authorized,
@@ -409,20 +510,71 @@ pub async fn patch_item(
     ValidJson(patch): ValidJson<MergePatch>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw_id)?;
+    // A member naming no field is a client mistake even when it is `null`
+    // (which RFC 7396 would silently ignore): say so, as for any other body.
+    let unknown: Vec<FieldError> = patch
+        .0
+        .keys()
+        .filter(|key| !ItemInput::FIELDS.contains(&key.as_str()))
+        .map(|key| {
+            FieldError::new(
+                vec!["body".into(), key.as_str().into()],
+                "extra_forbidden",
+                "Extra inputs are not permitted",
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::Validation(unknown));
+    }
     let patch = serde_json::Value::Object(patch.0);
+    // No rule of an item relates two fields, so a member that is invalid on any
+    // item is invalid on this one: check the patch on a stand-in first, and
+    // answer 422 before reading the item or weighing If-Match, as PUT does.
+    apply_patch(&STAND_IN, &patch)?;
     let item = update_item(&state, id, IfMatch::from_headers(&headers), |current| {
-        let mut document = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
-        json_patch::merge(&mut document, &patch);
-        let input: ItemInput = from_json_value(document, "body")?;
-        validate(&input, "body")?;
-        Ok(input)
+        let current = serde_json::to_value(current.input()).map_err(ApiError::internal)?;
+        apply_patch(&current, &patch)
     })
     .await?;
     Ok(item_response(&item))
 }
 
+/// A valid item body that every patch can be tried on.
+static STAND_IN: std::sync::LazyLock<serde_json::Value> =
+    std::sync::LazyLock::new(|| serde_json::json!({"name": "stand-in", "price": "0.00"}));
+
+/// `patch` merged into `document`, parsed and checked as a whole item.
+fn apply_patch(
+    document: &serde_json::Value,
+    patch: &serde_json::Value,
+) -> Result<ItemInput, ApiError> {
+    let mut document = document.clone();
+    json_patch::merge(&mut document, patch);
+    let input: ItemInput = from_json_value(document, "body")?;
+    validate(&input, "body")?;
+    Ok(input)
+}
+
 // ---------------------------------------------------------------- delete
 
+/// Delete a menu item.
+#[utoipa::path(
+    delete,
+    path = "/items/{id}",
+    tag = "cafe",
+    security(("bearer" = [])),
+    params(
+        ("id" = ItemId, Path, description = "The item's id."),
+        ("If-Match" = Option<String>, Header, description = "Delete only if the item is still at this `ETag`."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 412, response = shared::openapi::PreconditionFailed),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn delete_item(
     State(state): State<AppState>,
     _auth: Authorized,

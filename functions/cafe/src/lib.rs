@@ -12,6 +12,7 @@
 pub mod config;
 mod handlers;
 pub mod model;
+pub mod openapi;
 pub mod store;
 
 use std::sync::Arc;

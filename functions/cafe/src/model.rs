@@ -45,7 +45,12 @@ impl FromStr for ItemId {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // Only the canonical upper-case spelling, so one item has one URL.
-        if s.len() != ulid::ULID_LEN || s.bytes().any(|b| b.is_ascii_lowercase()) {
+        // A first character above 7 overflows 128 bits; the ulid crate would
+        // wrap it into another id's value (so one item would have two URLs).
+        if s.len() != ulid::ULID_LEN
+            || s.bytes().any(|b| b.is_ascii_lowercase())
+            || s.as_bytes()[0] > b'7'
+        {
             return Err("must be a 26-character item id (ULID, upper case)");
         }
         s.parse()
@@ -253,17 +258,21 @@ impl<'de> Deserialize<'de> for Category {
 /// What a client sends to create (`POST`) or replace (`PUT`) an item, and what a
 /// merge patch must produce. Unknown fields, including the server's own (`id`,
 /// `version`, ...), are rejected.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, garde::Validate)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Flat white", "price": "3.20", "category": "hot-drinks", "is_offer": false}))]
 pub struct ItemInput {
-    /// Trimmed; 1-50 characters; no control characters.
+    /// 1-50 characters once surrounding spaces are trimmed; no control characters.
     #[garde(custom(valid_name))]
+    #[schema(min_length = 1, examples("Flat white"))]
     pub name: String,
     /// At most 500 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[garde(inner(length(chars, max = DESCRIPTION_MAX_CHARS)))]
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     #[garde(skip)]
+    #[schema(schema_with = crate::openapi::price_input_schema)]
     pub price: Price,
     /// Defaults to the function's configured currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +280,9 @@ pub struct ItemInput {
     pub currency: Option<Currency>,
     #[serde(default)]
     #[garde(skip)]
+    #[schema(default = false)]
     pub is_offer: bool,
+    /// Defaults to `uncategorized`.
     #[serde(default)]
     #[garde(skip)]
     pub category: Category,
@@ -296,6 +307,16 @@ fn valid_name(name: &String, _: &()) -> garde::Result {
 }
 
 impl ItemInput {
+    /// The members a request body may have.
+    pub const FIELDS: [&'static str; 6] = [
+        "name",
+        "description",
+        "price",
+        "currency",
+        "is_offer",
+        "category",
+    ];
+
     /// Normalises what validation allows in more than one spelling.
     pub fn normalized(mut self) -> Self {
         self.name = self.name.trim().to_owned();
@@ -305,7 +326,7 @@ impl ItemInput {
 }
 
 /// A stored menu item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Item {
     pub id: ItemId,
     pub name: String,
@@ -316,10 +337,13 @@ pub struct Item {
     pub is_offer: bool,
     pub category: Category,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     /// Incremented by every write; the `ETag` is this number in quotes.
+    #[schema(minimum = 1)]
     pub version: u64,
 }
 
@@ -410,6 +434,26 @@ mod tests {
         for bad in ["eur", "EURO", "XYZ", ""] {
             assert!(bad.parse::<Currency>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn fields_lists_every_member_of_a_full_input() {
+        let input: ItemInput = serde_json::from_value(serde_json::json!({
+            "name": "Tea", "description": "Green", "price": "2.00",
+            "currency": "EUR", "is_offer": true, "category": "drinks"
+        }))
+        .unwrap();
+        let value = serde_json::to_value(input).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        let mut fields = ItemInput::FIELDS;
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use crate::analyze::Finding;
 
 /// How each entity is replaced in `anonymized_text`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     /// Every character becomes `X` (the original API's behaviour): lengths and

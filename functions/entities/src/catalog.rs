@@ -48,7 +48,7 @@ pub struct Catalog {
 }
 
 /// Languages and sizes a request may ask for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub model_size: String,
     pub model_language: String,

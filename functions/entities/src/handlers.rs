@@ -13,29 +13,59 @@ use crate::{
     catalog::Choice,
 };
 
-#[derive(Debug, Deserialize, garde::Validate)]
+/// A text to analyse and how to redact what is found.
+#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "text": "Call Jane Doe on +44 20 7946 0958 or mail jane@example.com.",
+    "operator": "replace"
+}))]
 pub struct EntitiesRequest {
-    /// The text to analyse: 1 to 100,000 characters.
+    /// The text to analyse: 1 to 100,000 characters (Unicode code points).
     #[garde(length(chars, min = 1, max = MAX_TEXT_CHARS))]
+    #[schema(min_length = 1, max_length = 100_000)]
     text: String,
+    /// Model size; `GET /entities/models` lists the sizes available.
     #[serde(default = "default_size")]
-    #[garde(length(min = 1, max = 16))]
+    #[garde(length(chars, min = 1, max = 16))]
+    #[schema(default = "sm", min_length = 1, max_length = 16)]
     model_size: String,
+    /// Model language; `GET /entities/models` lists the languages available.
     #[serde(default = "default_language")]
-    #[garde(length(min = 1, max = 16))]
+    #[garde(length(chars, min = 1, max = 16))]
+    #[schema(default = "en", min_length = 1, max_length = 16)]
     model_language: String,
     /// Only report these entity types (e.g. `["PERSON", "EMAIL_ADDRESS"]`).
     #[serde(default)]
-    #[garde(inner(length(min = 1, max = 64), inner(length(min = 1, max = 40))))]
+    #[garde(inner(length(min = 1, max = 64), inner(length(chars, min = 1, max = 40))))]
+    #[schema(schema_with = types_schema)]
     types: Option<Vec<String>>,
     /// Drop findings scored below this (0 to 1).
     #[serde(default)]
     #[garde(inner(range(min = 0.0, max = 1.0)))]
+    #[schema(minimum = 0, maximum = 1)]
     score_threshold: Option<f32>,
     #[serde(default)]
     #[garde(skip)]
     operator: Operator,
+}
+
+fn types_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(40)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(64))
+        .description(Some(
+            "Only report these entity types (e.g. `[\"PERSON\", \"EMAIL_ADDRESS\"]`); null or absent for all.",
+        ))
+        .into()
 }
 
 fn default_size() -> String {
@@ -46,25 +76,35 @@ fn default_language() -> String {
     "en".into()
 }
 
-#[derive(Debug, Serialize)]
+/// One finding. Offsets count Unicode code points, as Python and spaCy do.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntityOut {
+    /// First code point of the entity.
     pub start: usize,
+    /// One past its last code point.
     pub end: usize,
+    /// The entity type, e.g. `PERSON` or `EMAIL_ADDRESS`.
     #[serde(rename = "type")]
     pub entity_type: String,
+    /// `text[start..end]` of the request.
     pub text: String,
+    /// Confidence from 0 to 1 (validated patterns score 1 or close to it).
+    #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
+    /// The recognizer: a model pack's name or `pattern`.
     pub source: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A model that took part in the answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelUsed {
     pub name: String,
     pub version: String,
     pub role: String,
 }
 
-#[derive(Debug, Serialize)]
+/// What was found and the text with it redacted.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntitiesResponse {
     /// Sorted by start; offsets are Unicode code points.
     pub entities: Vec<EntityOut>,
@@ -73,6 +113,22 @@ pub struct EntitiesResponse {
     pub models: Vec<ModelUsed>,
 }
 
+/// Find named entities and personal data in a text, and redact them.
+///
+/// Model findings and validated patterns (emails, phone numbers, cards with a
+/// valid Luhn digit, IBANs, US SSNs, IP addresses, URLs) are merged into one
+/// span per region: validated pattern matches win over model predictions, then
+/// the higher score, then the longer span. Nothing of the text is ever logged.
+#[utoipa::path(
+    post,
+    path = "/entities",
+    tag = "entities",
+    request_body = EntitiesRequest,
+    responses(
+        (status = 200, description = "The findings and the redacted text.", body = EntitiesResponse),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn find_entities(
     State(catalog): State<Arc<Catalog>>,
     ValidJson(request): ValidJson<EntitiesRequest>,
@@ -183,7 +239,8 @@ fn unknown_choice(catalog: &Catalog, request: &EntitiesRequest) -> ApiError {
     )])
 }
 
-#[derive(Debug, Serialize)]
+/// A model pack this deployment has.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PackInfo {
     pub name: String,
     pub version: String,
@@ -194,17 +251,29 @@ pub struct PackInfo {
     pub model_bytes: u64,
     pub licence: String,
     pub source: String,
+    /// Measured quality, as the pack's model card reports it.
+    #[schema(value_type = Object)]
     pub quality: serde_json::Value,
     pub loaded: bool,
 }
 
-#[derive(Debug, Serialize)]
+/// The model packs, the `model_size`/`model_language` choices and the pattern
+/// recognizers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelsResponse {
     pub packs: Vec<PackInfo>,
     pub choices: Vec<Choice>,
+    #[schema(value_type = Vec<String>)]
     pub pattern_recognizers: Vec<&'static str>,
 }
 
+/// List the model packs and recognizers.
+#[utoipa::path(
+    get,
+    path = "/entities/models",
+    tag = "entities",
+    responses((status = 200, description = "What this deployment can recognise.", body = ModelsResponse))
+)]
 pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResponse> {
     let packs = catalog
         .packs

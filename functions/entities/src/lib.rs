@@ -26,6 +26,12 @@ pub use catalog::Catalog;
 /// Longest text accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
+/// Largest request body: room for a text of [`MAX_TEXT_CHARS`] characters
+/// even when each is written as a JSON escaped surrogate pair (12 bytes), plus
+/// the other fields. Anything longer is refused by the text's own 422 or by
+/// this 413, both naming their bound.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Folder of model packs (`MODEL_DIR`).
@@ -39,6 +45,13 @@ impl Config {
         })
     }
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(handlers::find_entities, handlers::list_models),
+    tags((name = "entities", description = "Named entities and personal data found and redacted, by ONNX token classifiers and validated patterns."))
+)]
+pub struct EntitiesApi;
 
 pub fn router(catalog: Arc<Catalog>) -> Router {
     Router::new()

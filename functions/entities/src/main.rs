@@ -7,7 +7,7 @@ use shared::config::{HttpConfig, ProcessEnv};
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
     shared::init_logging();
-    let http = HttpConfig::from_env(&ProcessEnv)?;
+    let http = HttpConfig::from_env_with_body_limit(&ProcessEnv, entities::MAX_BODY_BYTES)?;
     let config = entities::Config::from_env(&ProcessEnv)?;
     let catalog = entities::Catalog::discover(&config.model_dir);
     shared::run(entities::router(Arc::new(catalog)), &http).await

@@ -15,8 +15,8 @@ pub fn app() -> Router {
     // One catalog per test binary: a pack loads once, as in a warm container.
     static CATALOG: OnceLock<Arc<entities::Catalog>> = OnceLock::new();
     let catalog = CATALOG.get_or_init(|| {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models"));
-        let catalog = entities::Catalog::discover(dir);
+        let dir = manifest_dir().join("../../models");
+        let catalog = entities::Catalog::discover(&dir);
         assert!(
             !catalog.packs.is_empty(),
             "no model pack in models/: run ./scripts/test.sh (or python3 models/build_packs.py)"
@@ -86,4 +86,13 @@ pub fn assert_offsets(text: &str, body: &Value) {
         assert_eq!(slice, entity["text"].as_str().unwrap());
         last_end = end;
     }
+}
+
+/// This package's folder. Read when the program runs (cargo sets it for `cargo
+/// run`, `cargo test` and `cargo bench`), so an artifact built in another
+/// checkout sharing the target directory still finds this checkout's files.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

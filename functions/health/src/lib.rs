@@ -34,8 +34,10 @@ impl Config {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The API's status: up, its version, functions, routes and model packs.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Status {
+    #[schema(examples("ok"))]
     pub status: &'static str,
     pub service: &'static str,
     pub version: &'static str,
@@ -43,7 +45,7 @@ pub struct Status {
     pub models: Vec<ModelInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FunctionInfo {
     pub name: &'static str,
     pub routes: Vec<String>,
@@ -51,7 +53,7 @@ pub struct FunctionInfo {
 
 /// A model pack found under `MODEL_DIR`: the folder name and what its
 /// `config.json` says about itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModelInfo {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,6 +61,13 @@ pub struct ModelInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(status_handler),
+    tags((name = "health", description = "Liveness and what this deployment contains."))
+)]
+pub struct HealthApi;
 
 /// Builds the router. The status is computed once: at cold start, not per request.
 pub fn router(config: Config) -> Router {
@@ -79,7 +88,17 @@ pub fn router(config: Config) -> Router {
         .with_state(status)
 }
 
-async fn status_handler(State(status): State<Arc<Status>>) -> Json<Status> {
+/// Report that the API is up.
+///
+/// Lists the deployment's functions with their routes and the model packs in its
+/// models layer. Computed once per cold start.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "health",
+    responses((status = 200, description = "The API is up.", body = Status))
+)]
+pub async fn status_handler(State(status): State<Arc<Status>>) -> Json<Status> {
     Json(Status::clone(&status))
 }
 

@@ -13,7 +13,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 fn pack() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models/btc"))
+    manifest_dir().join("../../models/btc")
 }
 
 fn benches(c: &mut Criterion) {
@@ -65,3 +65,12 @@ fn benches(c: &mut Criterion) {
 
 criterion_group!(predict_benches, benches);
 criterion_main!(predict_benches);
+
+/// This package's folder. Read when the program runs (cargo sets it for `cargo
+/// run`, `cargo test` and `cargo bench`), so an artifact built in another
+/// checkout sharing the target directory still finds this checkout's files.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}

@@ -15,24 +15,48 @@ use crate::{
 /// Longest `closes` list accepted, whatever the model's window.
 pub const MAX_CLOSES: usize = 366;
 
-#[derive(Debug, Deserialize, garde::Validate)]
+/// What to forecast from. An empty object forecasts from the stored history.
+#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
 pub struct PredictRequest {
-    /// The last `window` daily closes in USD, oldest first. Omit to forecast
-    /// from the latest stored history.
+    /// The last `window` daily closes in USD, oldest first (`window` is in
+    /// `GET /predict/model`). Omit to forecast from the latest stored history.
     #[serde(default)]
     #[garde(inner(length(min = 1, max = MAX_CLOSES)))]
+    #[schema(schema_with = closes_schema)]
     closes: Option<Vec<f64>>,
 }
 
-#[derive(Debug, Serialize)]
+fn closes_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .exclusive_minimum(Some(0)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(MAX_CLOSES))
+        .description(Some(
+            "The last `window` daily closes in USD, oldest first (`window` is in \
+             `GET /predict/model`). Omit, or send null, to forecast from the stored history.",
+        ))
+        .into()
+}
+
+/// Where the next close is expected to fall.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PredictionInterval)]
 pub struct Interval {
     pub coverage: f64,
     pub low: f64,
     pub high: f64,
 }
 
-#[derive(Debug, Serialize)]
+/// A forecast of the next daily close.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PredictResponse {
     pub predicted_close: f64,
     pub last_close: f64,
@@ -41,10 +65,12 @@ pub struct PredictResponse {
     /// Range the next close fell in for `coverage` of held-out days.
     pub interval: Interval,
     pub model_version: String,
-    /// `request` or `history`.
+    /// Where the closes came from: `request` or `history`.
+    #[schema(value_type = String, examples("history"))]
     pub input: &'static str,
     /// Date of the last close used, when it came from the stored history.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Date)]
     pub as_of: Option<String>,
 }
 
@@ -59,6 +85,21 @@ async fn served(registry: &Registry) -> Result<Arc<LoadedModel>, ApiError> {
     registry.model().await.ok_or_else(unavailable)
 }
 
+/// Forecast tomorrow's Bitcoin close.
+///
+/// From the closes sent, or from the latest stored history when the body is
+/// `{}`. The answer carries the model version and a prediction interval whose
+/// coverage was measured on held-out days.
+#[utoipa::path(
+    post,
+    path = "/predict",
+    tag = "predict",
+    request_body = PredictRequest,
+    responses(
+        (status = 200, description = "The forecast.", body = PredictResponse),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn predict(
     State(registry): State<Arc<Registry>>,
     ValidJson(request): ValidJson<PredictRequest>,
@@ -131,13 +172,25 @@ fn check_closes(closes: &[f64], window: usize) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// The served model: its metadata, held-out metrics and baselines.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ForecastModel)]
 pub struct ModelInfo {
     #[serde(flatten)]
     pub meta: ModelMeta,
     pub source: Source,
 }
 
+/// Describe the served forecasting model.
+#[utoipa::path(
+    get,
+    path = "/predict/model",
+    tag = "predict",
+    responses(
+        (status = 200, description = "The model.", body = ModelInfo),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 pub async fn model_info(
     State(registry): State<Arc<Registry>>,
 ) -> Result<Json<ModelInfo>, ApiError> {

@@ -64,6 +64,13 @@ pub async fn registry_from_config(config: &Config) -> Result<Registry, btc_store
     Ok(Registry::new(bundled, store, config.refresh_every))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(handlers::predict, handlers::model_info),
+    tags((name = "predict", description = "Next-day BTC/USD close forecasts from a ridge model run as ONNX."))
+)]
+pub struct PredictApi;
+
 pub fn router(registry: Arc<Registry>) -> Router {
     Router::new()
         .route("/predict", post(handlers::predict))

@@ -15,7 +15,7 @@ pub enum ModelError {
 }
 
 /// Where the served model came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The pack shipped in the models layer.

@@ -107,31 +107,41 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, InitError> {
     Ok(AppState::new(store, config.api_token.clone(), bundled))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(train))]
+pub struct TrainApi;
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new().route("/train", post(train)).with_state(state)
 }
 
-#[derive(Debug, Deserialize, garde::Validate)]
+#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"closes": [{"date": "2026-11-28", "close": 91234.5}]}))]
 pub struct TrainRequest {
     /// New daily closes; days already known must repeat the known close, new
     /// days must follow the last known day without a gap.
     #[garde(length(min = 1, max = MAX_ROWS), dive)]
+    #[schema(min_items = 1, max_items = 3660)]
     closes: Vec<CloseRow>,
 }
 
-#[derive(Debug, Deserialize, garde::Validate)]
+/// One day's close.
+#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRow {
     /// `YYYY-MM-DD`.
     #[garde(length(min = 10, max = 10))]
+    #[schema(format = Date, min_length = 10, max_length = 10)]
     date: String,
     /// USD.
     #[garde(skip)]
+    #[schema(exclusive_minimum = 0)]
     close: f64,
 }
 
-#[derive(Debug, Serialize)]
+/// The published model version and how it compares.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrainResponse {
     pub version: String,
     pub previous_version: String,
@@ -171,6 +181,24 @@ fn row_error(index: usize, field: &str, kind: &str, msg: String) -> ApiError {
     )])
 }
 
+/// Add daily closes and re-fit the forecasting model.
+///
+/// The closes are stored first. The model is then re-fitted with the served
+/// model's hyper-parameters and published only if it is no worse than the
+/// served one on the last year of data (else 409, closes kept). The predict
+/// function serves the new version within its refresh interval.
+#[utoipa::path(
+    post,
+    path = "/train",
+    tag = "predict",
+    security(("bearer" = [])),
+    request_body = TrainRequest,
+    responses(
+        (status = 201, description = "A new model version is published.", body = TrainResponse),
+        (status = 409, response = shared::openapi::Conflict),
+        (status = 503, response = shared::openapi::Unavailable),
+    )
+)]
 async fn train(
     State(state): State<Arc<AppState>>,
     _auth: Authorized,

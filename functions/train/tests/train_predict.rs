@@ -17,7 +17,7 @@ use tower::ServiceExt;
 const TOKEN: &str = "train-test-token-0123456789";
 
 fn model_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models"))
+    manifest_dir().join("../../models")
 }
 
 fn bundled_meta() -> ModelMeta {
@@ -399,4 +399,13 @@ async fn rows_that_would_corrupt_the_series_are_refused_and_nothing_is_stored() 
         apps.store.current().await.unwrap().is_none(),
         "nothing published"
     );
+}
+
+/// This package's folder. Read when the program runs (cargo sets it for `cargo
+/// run`, `cargo test` and `cargo bench`), so an artifact built in another
+/// checkout sharing the target directory still finds this checkout's files.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Errors of next-day close forecasts over a test range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metrics {
     /// Mean absolute error of the predicted close, USD.
     pub mae_usd: f64,

@@ -33,16 +33,17 @@ pub const REFIT_HOLDOUT_DAYS: usize = 365;
 /// Central share of held-out residuals the prediction interval covers.
 pub const INTERVAL: f64 = 0.90;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hyper {
     /// Number of daily closes the model reads (its input length).
     pub window: usize,
     pub lambda: f64,
     #[serde(with = "date_text")]
+    #[schema(value_type = String, format = Date)]
     pub train_start: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Baselines {
     /// Tomorrow's close equals today's.
     pub naive: Metrics,
@@ -50,17 +51,20 @@ pub struct Baselines {
     pub drift: Metrics,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Inclusive range of days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DateRange {
     #[serde(with = "date_text")]
+    #[schema(value_type = String, format = Date)]
     pub from: Date,
     #[serde(with = "date_text")]
+    #[schema(value_type = String, format = Date)]
     pub to: Date,
 }
 
 /// Everything known about a model: what `config.json` holds and
 /// `GET /predict/model` shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModelMeta {
     pub name: String,
     pub task: String,
@@ -86,7 +90,9 @@ pub struct ModelMeta {
     pub data_sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Quantiles of held-out residual log returns that bound a prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ResidualInterval)]
 pub struct Interval {
     pub coverage: f64,
     pub low_log_return: f64,

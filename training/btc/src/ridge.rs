@@ -4,7 +4,7 @@
 #![allow(clippy::needless_range_loop)]
 
 /// A linear model `y = bias + weights · x` on raw (unstandardised) features.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Linear {
     pub weights: Vec<f64>,
     pub bias: f64,

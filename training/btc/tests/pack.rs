@@ -10,7 +10,7 @@ use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta, pipeline};
 use tract_onnx::prelude::*;
 
 fn pack_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/btc")
+    manifest_dir().join("../../models/btc")
 }
 
 #[test]
@@ -67,4 +67,13 @@ fn tract_reproduces_the_training_programs_predictions() {
         checked += 1;
     }
     assert!(checked > 800, "checked {checked} held-out days");
+}
+
+/// This package's folder. Read when the program runs (cargo sets it for `cargo
+/// run`, `cargo test` and `cargo bench`), so an artifact built in another
+/// checkout sharing the target directory still finds this checkout's files.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     let out = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/btc"));
+        .unwrap_or_else(|| manifest_dir().join("../../models/btc"));
     let series = match DailySeries::from_csv(BUNDLED_CSV) {
         Ok(series) => series,
         Err(err) => {
@@ -173,4 +173,13 @@ Re-fits through `POST /train` keep these hyper-parameters, are judged on the las
         high = meta.interval.high_log_return,
         candidates = table.len(),
     )
+}
+
+/// This package's folder. Read when the program runs (cargo sets it for `cargo
+/// run`, `cargo test` and `cargo bench`), so an artifact built in another
+/// checkout sharing the target directory still finds this checkout's files.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

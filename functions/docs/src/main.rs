@@ -1,0 +1,10 @@
+//! Lambda entry point of the docs function.
+
+use shared::config::{HttpConfig, ProcessEnv};
+
+#[tokio::main]
+async fn main() -> Result<(), shared::BoxError> {
+    shared::init_logging();
+    let http = HttpConfig::from_env(&ProcessEnv)?;
+    shared::run(docs::router(), &http).await
+}
