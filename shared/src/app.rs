@@ -125,6 +125,7 @@ async fn observe(mut req: Request, next: Next) -> Response {
             .headers_mut()
             .insert(REQUEST_ID_HEADER.clone(), value);
     }
+    add_security_headers(response.headers_mut());
 
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -140,6 +141,35 @@ async fn observe(mut req: Request, next: Next) -> Response {
         tracing::info!(request_id = %request_id.0, method = %method, route, status, latency_ms, request_bytes, response_bytes, "request");
     }
     response
+}
+
+/// Headers every response gets. A handler's own value wins where it set one
+/// (the docs pages set their own Content-Security-Policy, items and assets
+/// their own Cache-Control).
+fn add_security_headers(headers: &mut http::HeaderMap) {
+    let defaults = [
+        // The API serves data, not pages: nothing may be loaded or framed.
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        // API Gateway serves only HTTPS; browsers should never try plain HTTP.
+        (
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ),
+        // Responses may hold personal data (entities) or change at any time:
+        // no shared or browser cache keeps them unless a handler says so.
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    for (name, value) in defaults {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
 }
 
 fn content_length(headers: &http::HeaderMap) -> u64 {
@@ -400,6 +430,38 @@ mod tests {
         let response = app().oneshot(req).await.unwrap();
         assert!(response.status().is_success(), "{}", response.status());
         assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    }
+
+    #[tokio::test]
+    async fn every_response_has_the_security_headers_and_handlers_may_override() {
+        let cached = Router::new().route(
+            "/cached",
+            get(|| async { ([(header::CACHE_CONTROL, "public, max-age=60")], "x") }),
+        );
+        let custom = build_app(cached, &HttpConfig::default());
+        for (app, path, status, cache_control) in [
+            (app(), "/ok", 200, "no-store"),
+            (app(), "/nope", 404, "no-store"),
+            (app(), "/fail", 500, "no-store"),
+            (custom, "/cached", 200, "public, max-age=60"),
+        ] {
+            let response = app.oneshot(get_req(path)).await.unwrap();
+            assert_eq!(response.status(), status, "{path}");
+            let headers = response.headers();
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+            assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+            assert_eq!(headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+            assert!(
+                headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+                "{path}"
+            );
+            assert_eq!(
+                headers[header::CONTENT_SECURITY_POLICY],
+                "default-src 'none'; frame-ancestors 'none'",
+                "{path}"
+            );
+            assert_eq!(headers[header::CACHE_CONTROL], cache_control, "{path}");
+        }
     }
 
     #[tokio::test]

@@ -428,7 +428,7 @@ async fn dynamodb_unreachable_is_a_503_with_retry_after() {
 
 #[tokio::test]
 async fn table_definition_matches_template() {
-    let template = std::fs::read_to_string(manifest_dir().join("../../template.yaml")).unwrap();
+    let template = std::fs::read_to_string(common::repo_root().join("template.yaml")).unwrap();
     let template: Value = serde_norway::from_str(&template).unwrap();
     let table = &template["Resources"]["CafeTable"]["Properties"];
     let spec = cafe::store::table_spec();
@@ -475,13 +475,4 @@ async fn table_definition_matches_template() {
         .map(|(n, h, r)| ((*n).into(), (*h).into(), (*r).into()))
         .collect();
     assert_eq!(indexes, expected);
-}
-
-/// This package's folder. Read when the program runs (cargo sets it for `cargo
-/// run`, `cargo test` and `cargo bench`), so an artifact built in another
-/// checkout sharing the target directory still finds this checkout's files.
-fn manifest_dir() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -164,3 +164,13 @@ pub async fn list_all(app: &Router, query: &str) -> Vec<Value> {
         }
     }
 }
+
+/// The repository root, read when the test runs (cargo sets
+/// `CARGO_MANIFEST_DIR` then), so a test binary built in another checkout that
+/// shares the target directory reads this checkout's files.
+pub fn repo_root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../..")
+}
