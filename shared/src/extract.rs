@@ -356,4 +356,30 @@ mod tests {
             assert_eq!(has_json_content_type(&headers), ok, "{value}");
         }
     }
+
+    proptest::proptest! {
+        /// Any bytes at all, or any JSON-like text, give a value or a 4xx
+        /// problem: parsing and error shaping never panic.
+        #[test]
+        fn parsing_any_bytes_never_panics(body in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            check_parse(&body)?;
+        }
+
+        #[test]
+        fn parsing_json_like_text_never_panics(body in r#"[{}\[\]",:0-9a-z\\u.eE+-]{0,120}"#) {
+            check_parse(body.as_bytes())?;
+        }
+    }
+
+    fn check_parse(body: &[u8]) -> Result<(), proptest::test_runner::TestCaseError> {
+        if let Err(err) = parse_json::<Order>(body).and_then(|order| validate(&order, "body")) {
+            let status = err.status().as_u16();
+            proptest::prop_assert!((400..500).contains(&status), "status {status}");
+            let problem = err.problem();
+            for error in &problem.errors {
+                proptest::prop_assert!(!error.msg.is_empty());
+            }
+        }
+        Ok(())
+    }
 }

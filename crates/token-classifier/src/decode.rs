@@ -104,7 +104,11 @@ pub fn decode(text: &[char], tokens: &[TokenPrediction], config: &PackConfig) ->
     for word in words(tokens) {
         let label = config.labels.get(word.label).map_or("O", String::as_str);
         let (tag, kind) = parse_label(label);
-        if tag == Tag::Outside || word.probability < config.threshold {
+        // A probability that is not a finite number at or above the threshold
+        // (NaN included) does not make an entity.
+        if tag == Tag::Outside
+            || !(word.probability.is_finite() && word.probability >= config.threshold)
+        {
             close(&mut open, &mut pieces);
             continue;
         }
@@ -132,6 +136,9 @@ pub fn decode(text: &[char], tokens: &[TokenPrediction], config: &PackConfig) ->
 
     let mut spans: Vec<(Span, usize)> = Vec::new();
     for (start, end, kind, probabilities) in pieces {
+        if end <= start {
+            continue; // covers no character (e.g. a special token's empty offsets)
+        }
         let entity_type = config.api_type(kind);
         let count = probabilities.len();
         let total: f32 = probabilities.iter().sum();
@@ -311,5 +318,50 @@ mod tests {
                 span(12, 15, "EMAIL")
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever a model predicts (labels out of range, NaN or infinite
+        /// probabilities, any grouping of tokens into words), decoding and
+        /// window merging never panic and keep every span inside the text with a
+        /// finite score.
+        #[test]
+        fn decoding_never_panics_and_keeps_spans_in_the_text(
+            text in "\\PC{0,60}",
+            raw in proptest::collection::vec(
+                (0usize..4, 0usize..4, 0usize..12, proptest::num::f32::ANY, proptest::bool::ANY),
+                0..40,
+            ),
+        ) {
+            let chars: Vec<char> = text.chars().collect();
+            let mut at = 0;
+            let mut word = 0u32;
+            let mut tokens = Vec::new();
+            for (gap, len, label, probability, new_word) in raw {
+                let start = (at + gap).min(chars.len());
+                let end = (start + len).min(chars.len());
+                if new_word {
+                    word += 1;
+                }
+                tokens.push(token(start, end, word, label, probability));
+                at = end;
+            }
+            let labels = config(&[
+                "O", "B-GIVEN_NAME", "I-GIVEN_NAME", "B-SURNAME", "I-SURNAME", "B-EMAIL", "L-EMAIL",
+                "U-EMAIL",
+            ]);
+            let spans = decode(&chars, &tokens, &labels);
+            for span in &spans {
+                proptest::prop_assert!(span.start < span.end && span.end <= chars.len());
+                proptest::prop_assert!(span.score.is_finite() && span.score >= labels.threshold);
+            }
+            let merged = merge_windows(spans);
+            for pair in merged.windows(2) {
+                proptest::prop_assert!((pair[0].start, pair[0].end) <= (pair[1].start, pair[1].end));
+            }
+            for span in &merged {
+                proptest::prop_assert!(span.start <= span.end && span.end <= chars.len());
+            }
+        }
     }
 }

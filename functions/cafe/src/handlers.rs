@@ -472,9 +472,42 @@ pub async fn replace_item(
 
 /// A JSON merge patch document (RFC 7396): an object whose members replace the
 /// item's fields, `null` removing optional ones.
-#[derive(Debug, Deserialize, garde::Validate)]
-#[serde(transparent)]
+#[derive(Debug, garde::Validate)]
 pub struct MergePatch(#[garde(skip)] serde_json::Map<String, serde_json::Value>);
+
+/// Refuses a member given twice, which a plain map would silently collapse
+/// into the last one (typed bodies refuse it the same way).
+impl<'de> Deserialize<'de> for MergePatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = MergePatch;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of the fields to change")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<MergePatch, A::Error> {
+                let mut members = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if members.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate field `{key}`"
+                        )));
+                    }
+                    members.insert(key, map.next_value()?);
+                }
+                Ok(MergePatch(members))
+            }
+        }
+
+        deserializer.deserialize_map(Members)
+    }
+}
 
 /// Change some fields of a menu item (JSON merge patch, RFC 7396).
 ///

@@ -273,6 +273,20 @@ async fn invalid_replace_and_patch_bodies_change_nothing() {
         reply.assert_problem(422);
         assert_eq!(reply.locs(), vec![loc], "PATCH {case}: {}", reply.body);
     }
+    let reply = call(Method::PATCH, &uri)
+        .auth()
+        .raw(
+            "application/merge-patch+json",
+            r#"{"price": "1.00", "price": "9.00"}"#,
+        )
+        .send(&app)
+        .await;
+    reply.assert_problem(422);
+    assert_eq!(
+        reply.locs(),
+        vec![json!(["body", "price"])],
+        "PATCH duplicate member"
+    );
     let stored = call(Method::GET, &uri).send(&app).await.body;
     assert_eq!(stored, item, "the item is unchanged");
 }
