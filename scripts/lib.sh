@@ -72,6 +72,16 @@ ensure_node_tools() {
   echo "$want" > "$ROOT/node_modules/.stamp"
 }
 
+# cargo-deny, pinned, built from crates.io when missing (about 3 minutes once).
+CARGO_DENY_VERSION=0.20.2
+ensure_cargo_deny() {
+  if [[ "$(cargo deny --version 2>/dev/null)" == "cargo-deny $CARGO_DENY_VERSION" ]]; then
+    return
+  fi
+  log "installing cargo-deny $CARGO_DENY_VERSION (cargo install)"
+  cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION" --no-default-features
+}
+
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is required (install Rust with rustup)"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, clippy (warnings are
-# errors), the Rust test suites against a real dynalite, the template linters,
-# and an end-to-end run of the README's serve command over HTTP.
+# errors), the Rust test suites against a real dynalite, dependency licences and
+# sources (cargo-deny), the template linters, and an end-to-end run of the
+# README's serve command over HTTP with the contract tests.
 #
 #   CARGO_TARGET_DIR   reuse a build directory (CI points it at a cache)
 set -euo pipefail
@@ -35,6 +36,16 @@ if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --profile ci
 else
   cargo test --workspace --locked
+fi
+
+step "cargo deny: licences, bans, sources (deny.toml)"
+ensure_cargo_deny
+cargo deny --offline check licenses bans sources
+if compgen -G "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/*/.git" >/dev/null; then
+  step "cargo deny: advisories (local RustSec database, not refreshed)"
+  cargo deny --offline check advisories
+else
+  log "cargo deny advisories: SKIPPED - no RustSec advisory database on this machine, and this network cannot fetch one; run 'cargo deny fetch' where it can, then this step checks it"
 fi
 
 step "cfn-lint template.yaml"
