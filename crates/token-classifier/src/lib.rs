@@ -8,6 +8,7 @@
 pub mod classifier;
 pub mod config;
 pub mod decode;
+pub mod dequantize;
 
 pub use classifier::{ClassifyError, PackError, TokenClassifier};
 pub use config::PackConfig;
