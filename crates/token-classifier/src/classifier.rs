@@ -7,8 +7,9 @@ use tokenizers::Tokenizer;
 use tract_onnx::prelude::*;
 
 use crate::{
-    config::PackConfig,
+    config::{PackConfig, PackInput},
     decode::{self, Span, TokenPrediction},
+    features,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,8 @@ enum Input {
     Ids,
     Mask,
     TypeIds,
+    /// Hashed word features `[1, S, tables]` (word-level packs).
+    Features,
 }
 
 pub struct TokenClassifier {
@@ -39,8 +42,8 @@ pub struct TokenClassifier {
     tokenizer: Tokenizer,
     plan: Arc<TypedRunnableModel>,
     inputs: Vec<Input>,
-    cls: u32,
-    sep: u32,
+    /// `[CLS]` and `[SEP]` ids around each window; `None` for word-level packs.
+    special: Option<(u32, u32)>,
     model_bytes: u64,
 }
 
@@ -87,11 +90,20 @@ impl TokenClassifier {
         let tokenizer_path = dir.join("tokenizer.json");
         let tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| unreadable(&tokenizer_path, e))?;
-        let special = |names: &[&str]| names.iter().find_map(|name| tokenizer.token_to_id(name));
-        let cls = special(&["[CLS]", "<s>"])
-            .ok_or_else(|| PackError::Invalid("tokenizer has no [CLS]".into()))?;
-        let sep = special(&["[SEP]", "</s>"])
-            .ok_or_else(|| PackError::Invalid("tokenizer has no [SEP]".into()))?;
+        let feature_count = match &config.input {
+            PackInput::SubwordIds => None,
+            PackInput::HashedWords { tables } => Some(tables.len()),
+        };
+        let special = if feature_count.is_some() {
+            None
+        } else {
+            let find = |names: &[&str]| names.iter().find_map(|name| tokenizer.token_to_id(name));
+            let cls = find(&["[CLS]", "<s>"])
+                .ok_or_else(|| PackError::Invalid("tokenizer has no [CLS]".into()))?;
+            let sep = find(&["[SEP]", "</s>"])
+                .ok_or_else(|| PackError::Invalid("tokenizer has no [SEP]".into()))?;
+            Some((cls, sep))
+        };
 
         let model_path = dir.join("model.onnx");
         let model_bytes = std::fs::metadata(&model_path)
@@ -115,20 +127,37 @@ impl TokenClassifier {
             .enumerate()
         {
             let name = model.node(outlet.node).name.clone();
-            inputs.push(match name.as_str() {
-                "input_ids" => Input::Ids,
-                "attention_mask" => Input::Mask,
-                "token_type_ids" => Input::TypeIds,
-                other => {
+            let input = match (name.as_str(), feature_count) {
+                ("input_ids", None) => Input::Ids,
+                ("attention_mask", None) => Input::Mask,
+                ("token_type_ids", None) => Input::TypeIds,
+                ("features", Some(_)) => Input::Features,
+                (other, _) => {
                     return Err(PackError::Invalid(format!(
-                        "unexpected model input {other}"
+                        "unexpected model input {other} for this pack's input kind"
                     )));
                 }
-            });
-            let sequence = model.symbols.sym("S");
-            let fact =
-                InferenceFact::dt_shape(i64::datum_type(), [TDim::from(1), TDim::from(sequence)]);
+            };
+            inputs.push(input);
+            let sequence = TDim::from(model.symbols.sym("S"));
+            let fact = match feature_count {
+                Some(count) => InferenceFact::dt_shape(
+                    i64::datum_type(),
+                    [TDim::from(1), sequence, TDim::from(count)],
+                ),
+                None => InferenceFact::dt_shape(i64::datum_type(), [TDim::from(1), sequence]),
+            };
             model.set_input_fact(index, fact).map_err(tract_err)?;
+        }
+        let required = if feature_count.is_some() {
+            Input::Features
+        } else {
+            Input::Ids
+        };
+        if !inputs.contains(&required) {
+            return Err(PackError::Invalid(format!(
+                "the model has no {required:?} input"
+            )));
         }
         let plan = model
             .into_optimized()
@@ -140,8 +169,7 @@ impl TokenClassifier {
             tokenizer,
             plan,
             inputs,
-            cls,
-            sep,
+            special,
             model_bytes,
         })
     }
@@ -173,43 +201,81 @@ impl TokenClassifier {
             .map(|(i, word)| word.unwrap_or(u32::MAX - i as u32))
             .collect();
         let chars: Vec<char> = text.chars().collect();
+        let rows = self.feature_rows(&chars, offsets);
         let mut spans = Vec::new();
         for (from, to) in plan_windows(
             &words,
             self.config.window_tokens,
             self.config.window_overlap_tokens,
         ) {
-            let predictions =
-                self.predict_window(&ids[from..to], &offsets[from..to], &words[from..to])?;
+            let window = Window {
+                ids: &ids[from..to],
+                rows: rows.get(from..to).unwrap_or_default(),
+                offsets: &offsets[from..to],
+                words: &words[from..to],
+            };
+            let predictions = self.predict_window(&window)?;
             spans.extend(decode::decode(&chars, &predictions, &self.config));
         }
         Ok(decode::merge_windows(spans))
     }
 
-    fn predict_window(
-        &self,
-        ids: &[u32],
-        offsets: &[(usize, usize)],
-        words: &[u32],
-    ) -> Result<Vec<TokenPrediction>, ClassifyError> {
+    /// Each token's feature rows, for word-level packs (empty otherwise).
+    fn feature_rows(&self, chars: &[char], offsets: &[(usize, usize)]) -> Vec<Vec<i64>> {
+        let PackInput::HashedWords { tables } = &self.config.input else {
+            return Vec::new();
+        };
+        offsets
+            .iter()
+            .map(|(start, end)| {
+                let word: String = chars
+                    .get(*start..*end)
+                    .map(|c| c.iter().collect())
+                    .unwrap_or_default();
+                // Rows are below the table size, which the model's own
+                // embedding tables fix far under i64::MAX.
+                tables
+                    .iter()
+                    .map(|table| features::row(table, &word) as i64)
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn predict_window(&self, window: &Window) -> Result<Vec<TokenPrediction>, ClassifyError> {
         let model_err = |e: TractError| ClassifyError::Model(format!("{e:#}"));
-        let length = ids.len() + 2;
-        let mut sequence = Vec::with_capacity(length);
-        sequence.push(i64::from(self.cls));
-        sequence.extend(ids.iter().map(|id| i64::from(*id)));
-        sequence.push(i64::from(self.sep));
+        let shape_err = |e: tract_ndarray::ShapeError| ClassifyError::Model(e.to_string());
+        // Sub-word packs see [CLS] window [SEP]; word-level packs the window alone.
+        let (length, first) = match self.special {
+            Some(_) => (window.ids.len() + 2, 1),
+            None => (window.ids.len(), 0),
+        };
         let tensor = |values: Vec<i64>| -> Result<TValue, ClassifyError> {
             Ok(tract_ndarray::Array2::from_shape_vec((1, length), values)
-                .map_err(|e| ClassifyError::Model(e.to_string()))?
+                .map_err(shape_err)?
                 .into_tensor()
                 .into())
         };
+        let mut sequence = Vec::with_capacity(length);
+        if let Some((cls, sep)) = self.special {
+            sequence.push(i64::from(cls));
+            sequence.extend(window.ids.iter().map(|id| i64::from(*id)));
+            sequence.push(i64::from(sep));
+        }
         let mut feed = TVec::new();
         for input in &self.inputs {
             feed.push(match input {
                 Input::Ids => tensor(sequence.clone())?,
                 Input::Mask => tensor(vec![1; length])?,
                 Input::TypeIds => tensor(vec![0; length])?,
+                Input::Features => {
+                    let count = window.rows.first().map_or(0, Vec::len);
+                    let flat: Vec<i64> = window.rows.iter().flatten().copied().collect();
+                    tract_ndarray::Array3::from_shape_vec((1, length, count), flat)
+                        .map_err(shape_err)?
+                        .into_tensor()
+                        .into()
+                }
             });
         }
         let outputs = self.plan.run(feed).map_err(model_err)?;
@@ -225,9 +291,9 @@ impl TokenClassifier {
                 logits.shape()
             )));
         }
-        let mut predictions = Vec::with_capacity(ids.len());
-        for (i, ((start, end), word)) in offsets.iter().zip(words).enumerate() {
-            let row: Vec<f32> = (0..labels).map(|l| logits[[0, i + 1, l]]).collect();
+        let mut predictions = Vec::with_capacity(window.ids.len());
+        for (i, ((start, end), word)) in window.offsets.iter().zip(window.words).enumerate() {
+            let row: Vec<f32> = (0..labels).map(|l| logits[[0, i + first, l]]).collect();
             let (label, probability) = best_label(&row);
             predictions.push(TokenPrediction {
                 start: *start,
@@ -239,6 +305,14 @@ impl TokenClassifier {
         }
         Ok(predictions)
     }
+}
+
+/// One window's slice of a text's tokens.
+struct Window<'a> {
+    ids: &'a [u32],
+    rows: &'a [Vec<i64>],
+    offsets: &'a [(usize, usize)],
+    words: &'a [u32],
 }
 
 /// The most likely label and its softmax probability.

@@ -4,6 +4,21 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::FeatureTable;
+
+/// What the model reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum PackInput {
+    /// Sub-word ids from `tokenizer.json` between `[CLS]` and `[SEP]`
+    /// (inputs `input_ids`, `attention_mask`, `token_type_ids`): transformers.
+    #[default]
+    SubwordIds,
+    /// One token per word from `tokenizer.json`, each turned into one row per
+    /// table (input `features`, `[1, S, tables]`): see [`crate::features`].
+    HashedWords { tables: Vec<FeatureTable> },
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackConfig {
@@ -32,6 +47,9 @@ pub struct PackConfig {
     pub threshold: f32,
     pub licence: String,
     pub source: String,
+    /// What the model reads; sub-word ids when absent.
+    #[serde(default)]
+    pub input: PackInput,
     /// Measured quality, as the model card reports it.
     #[serde(default)]
     pub quality: serde_json::Value,
@@ -53,6 +71,11 @@ impl PackConfig {
         }
         if self.window_overlap_tokens * 2 >= self.window_tokens {
             return Err("window_overlap_tokens must be under half of window_tokens".into());
+        }
+        if let PackInput::HashedWords { tables } = &self.input
+            && (tables.is_empty() || tables.iter().any(|t| t.rows == 0))
+        {
+            return Err("hashed-words input needs tables with at least one row each".into());
         }
         if !(0.0..=1.0).contains(&self.threshold) {
             return Err("threshold must be within 0..=1".into());

@@ -211,6 +211,7 @@ mod tests {
             licence: String::new(),
             source: String::new(),
             quality: serde_json::Value::Null,
+            input: crate::PackInput::default(),
         }
     }
 

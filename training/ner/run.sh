@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The NER student pipeline, end to end: sources -> corpus -> teacher labels ->
+# training -> ONNX packs in models/ -> evaluation -> model card.
+#
+#   training/ner/run.sh            # everything (about 1.5 h on 2 CPU cores)
+#   STAGES="export evaluate card" training/ner/run.sh   # re-export from the trained runs
+#
+# Training never runs in CI or in the README's set-up; the packs it writes are
+# committed and checked by crates/token-classifier/tests/student_packs.rs.
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${NER_VENV:-$HOME/.cache/serverless-ml-api/ner-venv}
+STAGES=${STAGES:-"setup corpus label sample train export evaluate card"}
+has() { [[ " $STAGES " == *" $1 "* ]]; }
+
+if has setup; then
+  [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
+  # torch from PyPI brings CUDA libraries: ~5 GB, unused here but unavoidable offline.
+  "$VENV/bin/pip" install -q -r requirements.txt
+fi
+PY=$VENV/bin/python
+mkdir -p work
+has corpus && $PY build_corpus.py
+has label && $PY label.py work/corpus.jsonl work/labels.jsonl --shards 2
+has sample && $PY features_sample.py
+# The two shipped designs (see MODEL_CARD.md for the comparisons behind them).
+SM_ARGS=(--name sm --width 128 --depth 4 --epochs 8)
+LG_ARGS=(--name lg --width 256 --depth 4 --epochs 8 --rows 50000,4000,10000,2000 --dims 128,32,64,32 --attention 2)
+if has train; then
+  $PY train.py "${SM_ARGS[@]}" | tee work/train-sm.log
+  $PY train.py "${LG_ARGS[@]}" | tee work/train-lg.log
+fi
+if has export; then
+  $PY export.py --run sm --pack ner-en-sm --size sm
+  $PY export.py --run lg --pack ner-en-lg --size lg
+fi
+if has evaluate; then
+  $PY evaluate.py --run sm --pack ner-en-sm
+  $PY evaluate.py --run lg --pack ner-en-lg
+fi
+has card && $PY model_card.py

@@ -1,0 +1,102 @@
+"""Span decoding and agreement scores, mirroring the Rust runtime's decode.
+
+`decode` follows crates/token-classifier/src/decode.rs for one-token-per-word
+packs: lenient BIO, a word below the threshold ends the entity, and
+neighbouring spans of one type with only whitespace between them merge.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+
+def softmax_best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    best = logits.argmax(-1)
+    shifted = logits - logits.max(-1, keepdims=True)
+    probability = 1.0 / np.exp(shifted).sum(-1)
+    return best, probability
+
+
+def decode(text: str, words: list[tuple[int, int]], best, probability, tags: list[str],
+           threshold: float) -> list[tuple[int, int, str]]:
+    pieces: list[list] = []
+    open_ = None
+    for (start, end), label, p in zip(words, best, probability):
+        tag = tags[int(label)]
+        if tag == "O" or not (np.isfinite(p) and p >= threshold):
+            if open_:
+                pieces.append(open_)
+            open_ = None
+            continue
+        prefix, kind = tag.split("-", 1)
+        if prefix == "I" and open_ and open_[2] == kind:
+            open_[1] = end
+        else:
+            if open_:
+                pieces.append(open_)
+            open_ = [start, end, kind]
+    if open_:
+        pieces.append(open_)
+    spans: list[list] = []
+    for start, end, kind in pieces:
+        if spans and spans[-1][2] == kind and spans[-1][1] <= start and text[spans[-1][1]:start].isspace():
+            spans[-1][1] = end
+        else:
+            spans.append([start, end, kind])
+    return [tuple(s) for s in spans]
+
+
+def plan_windows(count: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """The runtime's plan_windows for one-token-per-word packs."""
+    windows, start = [], 0
+    while True:
+        end = min(start + size, count)
+        windows.append((start, end))
+        if end == count:
+            return windows
+        start = max(end - overlap, start + 1)
+
+
+def merge_windows(found: list[dict]) -> list[dict]:
+    """The runtime's merge_windows: same-type overlaps are unioned (max score)."""
+    found = sorted(found, key=lambda s: (s["type"], s["start"], s["end"]))
+    merged: list[dict] = []
+    for span in found:
+        last = merged[-1] if merged else None
+        if last and last["type"] == span["type"] and span["start"] < max(last["end"], last["start"] + 1):
+            last["end"] = max(last["end"], span["end"])
+            last["score"] = max(last["score"], span["score"])
+        else:
+            merged.append(dict(span))
+    return sorted(merged, key=lambda s: (s["start"], s["end"], s["type"]))
+
+
+class Agreement:
+    """Exact span + label agreement with the teacher: P, R, F1 overall and per label."""
+
+    def __init__(self):
+        self.tp, self.fp, self.fn = Counter(), Counter(), Counter()
+
+    def add(self, predicted, gold) -> None:
+        predicted, gold = set(map(tuple, predicted)), set(map(tuple, gold))
+        for s in predicted & gold:
+            self.tp[s[2]] += 1
+        for s in predicted - gold:
+            self.fp[s[2]] += 1
+        for s in gold - predicted:
+            self.fn[s[2]] += 1
+
+    @staticmethod
+    def _prf(tp, fp, fn):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn}
+
+    def report(self) -> dict:
+        labels = sorted(set(self.tp) | set(self.fp) | set(self.fn))
+        overall = self._prf(sum(self.tp.values()), sum(self.fp.values()), sum(self.fn.values()))
+        return {"overall": overall,
+                "per_label": {l: self._prf(self.tp[l], self.fp[l], self.fn[l]) for l in labels}}
