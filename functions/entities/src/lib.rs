@@ -12,6 +12,7 @@ pub mod analyze;
 pub mod anonymize;
 pub mod catalog;
 mod handlers;
+pub mod synthetic;
 
 use std::{path::PathBuf, sync::Arc};
 
