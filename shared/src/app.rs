@@ -73,11 +73,36 @@ pub fn init_logging() {
     lambda_http::tracing::init_default_subscriber();
 }
 
+/// Whether a request, or the request a preflight announces, carries an
+/// `Authorization` header: the bearer-token writes.
+fn wants_credentials(parts: &http::request::Parts) -> bool {
+    parts.headers.contains_key(header::AUTHORIZATION)
+        || parts
+            .headers
+            .get_all(header::ACCESS_CONTROL_REQUEST_HEADERS)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|h| h.trim().eq_ignore_ascii_case("authorization"))
+}
+
+/// CORS: unauthenticated requests from `allowed_origins`; requests with an
+/// `Authorization` header (writes) only from `write_origins`, an explicit list.
+/// Browsers preflight every request with that header, so a page from any
+/// other origin never gets to send one.
 fn cors(config: &HttpConfig) -> CorsLayer {
-    let origin = match &config.allowed_origins {
-        AllowedOrigins::Any => AllowOrigin::any(),
-        AllowedOrigins::List(list) => AllowOrigin::list(list.iter().cloned()),
-    };
+    let reads = config.allowed_origins.clone();
+    let writes = config.write_origins.0.clone();
+    let origin = AllowOrigin::predicate(move |origin, parts| {
+        if wants_credentials(parts) {
+            writes.contains(origin)
+        } else {
+            match &reads {
+                AllowedOrigins::Any => true,
+                AllowedOrigins::List(list) => list.contains(origin),
+            }
+        }
+    });
     CorsLayer::new()
         .allow_origin(origin)
         .allow_methods([
@@ -429,7 +454,60 @@ mod tests {
             .unwrap();
         let response = app().oneshot(req).await.unwrap();
         assert!(response.status().is_success(), "{}", response.status());
-        assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+        // Any origin may read, but a write (with Authorization) from an origin
+        // not in CORS_WRITE_ORIGINS is not allowed.
+        assert!(
+            !response
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        );
+
+        let preflight = |origin: &str, headers: &str| {
+            http::Request::options("/echo")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+                .header(header::ACCESS_CONTROL_REQUEST_HEADERS, headers)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let response = app()
+            .oneshot(preflight("https://app.example", "content-type"))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://app.example"
+        );
+
+        let config = HttpConfig {
+            write_origins: "https://admin.example".parse().unwrap(),
+            ..HttpConfig::default()
+        };
+        let admin = build_app(
+            Router::new().route("/echo", post(|| async { "ok" })),
+            &config,
+        );
+        let response = admin
+            .clone()
+            .oneshot(preflight(
+                "https://admin.example",
+                "Authorization, content-type",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN],
+            "https://admin.example"
+        );
+        let response = admin
+            .oneshot(preflight("https://evil.example", "authorization"))
+            .await
+            .unwrap();
+        assert!(
+            !response
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        );
     }
 
     #[tokio::test]

@@ -112,10 +112,32 @@ impl FromStr for AllowedOrigins {
     }
 }
 
+/// Origins that may make authenticated (bearer-token) cross-origin requests
+/// (`CORS_WRITE_ORIGINS`): an explicit list, never `*`; none by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOrigins(pub Vec<http::HeaderValue>);
+
+impl FromStr for WriteOrigins {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.parse::<AllowedOrigins>()? {
+            AllowedOrigins::Any => Err(
+                "`*` is not allowed for authenticated requests: list the origins of the apps that write"
+                    .into(),
+            ),
+            AllowedOrigins::List(origins) => Ok(Self(origins)),
+        }
+    }
+}
+
 /// Settings every function's HTTP layer uses.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
+    /// Origins that may call the API cross-origin without credentials.
     pub allowed_origins: AllowedOrigins,
+    /// Origins that may also send an `Authorization` header cross-origin.
+    pub write_origins: WriteOrigins,
     /// Largest request body accepted, in bytes (`MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
 }
@@ -142,6 +164,7 @@ impl HttpConfig {
         }
         Ok(Self {
             allowed_origins: or_default(env, "CORS_ALLOWED_ORIGINS", AllowedOrigins::Any)?,
+            write_origins: or_default(env, "CORS_WRITE_ORIGINS", WriteOrigins::default())?,
             max_body_bytes,
         })
     }
@@ -151,6 +174,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             allowed_origins: AllowedOrigins::Any,
+            write_origins: WriteOrigins::default(),
             max_body_bytes: crate::app::DEFAULT_MAX_BODY_BYTES,
         }
     }
@@ -169,6 +193,22 @@ mod tests {
         let err = required::<String>(&[("OTHER", "x")], "API_TOKEN").unwrap_err();
         assert_eq!(err, ConfigError::Missing { name: "API_TOKEN" });
         assert!(err.to_string().contains("API_TOKEN"));
+    }
+
+    #[test]
+    fn write_origins_are_a_list_never_any() {
+        let err = HttpConfig::from_env(&[("CORS_WRITE_ORIGINS", "*")]).unwrap_err();
+        assert!(err.to_string().contains("CORS_WRITE_ORIGINS"), "{err}");
+        let config =
+            HttpConfig::from_env(&[("CORS_WRITE_ORIGINS", "https://admin.example.com")]).unwrap();
+        assert_eq!(config.write_origins.0, ["https://admin.example.com"]);
+        assert!(
+            HttpConfig::from_env(&[("X", "y")])
+                .unwrap()
+                .write_origins
+                .0
+                .is_empty()
+        );
     }
 
     #[test]

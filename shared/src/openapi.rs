@@ -150,8 +150,9 @@ pub fn add_shared_components(components: &mut Components) {
     }
     let mut bearer = Http::new(HttpAuthScheme::Bearer);
     bearer.description = Some(
-        "The API token (`API_TOKEN`; in AWS, the secret named by the stack's \
-         `ApiTokenSecretId`). Required by every write route."
+        "The API token (`API_TOKEN` locally; in AWS, the Secrets Manager secret \
+         the stack's `ApiTokenSecretArn` names, checked by the API's Lambda \
+         authorizer and again by the function). Required by every write route."
             .into(),
     );
     components

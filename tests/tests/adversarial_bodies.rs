@@ -163,7 +163,7 @@ async fn hostile_bodies_get_4xx_problems_and_change_nothing() {
         table: btc_table.clone(),
         dynamodb_endpoint: Some(endpoint()),
         create_table: true,
-        api_token: TOKEN.parse().unwrap(),
+        api_token: api_token::TokenSource::Inline(TOKEN.parse().unwrap()),
     };
     let train_state = train::state_from_config(&train_config).await.unwrap();
     let train_app = shared::build_app(train::router(Arc::new(train_state)), &http_config());

@@ -69,7 +69,12 @@ async fn get_root_through_the_lambda_event_path() {
     assert_eq!(response["headers"]["content-type"], "application/json");
     // The request id API Gateway assigned is the one the response carries.
     assert_eq!(response["headers"]["x-request-id"], "apigw-req-42");
-    assert_eq!(response["headers"]["access-control-allow-origin"], "*");
+    // Any origin may read: CORS answers with the caller's own origin (and
+    // `Vary: origin`, since writes are allowed from fewer origins).
+    assert_eq!(
+        response["headers"]["access-control-allow-origin"],
+        "https://app.example"
+    );
     let body = body_json(&response);
     assert_eq!(body["status"], "ok");
 }

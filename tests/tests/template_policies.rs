@@ -1,6 +1,8 @@
 //! Least privilege in template.yaml: each function's IAM policy grants named
-//! actions on its own resources only, functions without a store get no policy,
-//! and no secret is written into the template.
+//! actions on its own resources (or the one API-token secret) only, functions
+//! without a store or secret get no policy, no secret is written into the
+//! template or resolved into a function's configuration, and exactly the
+//! routes the OpenAPI document secures go through the authorizer.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
@@ -31,10 +33,14 @@ fn as_list(value: &Value) -> Vec<Value> {
 }
 
 /// A resource is acceptable when it is one of the stack's own resources: a
-/// `GetAtt` ARN, or `${X.Arn}/index/*` (a table's indexes).
+/// `GetAtt` ARN, or `${X.Arn}/index/*` (a table's indexes); or the API-token
+/// secret, whose full ARN the stack takes as a parameter.
 fn resource_problem(resource: &Value) -> Option<String> {
     match resource {
         Value::Object(intrinsic) if intrinsic.contains_key("Fn::GetAtt") => None,
+        Value::Object(intrinsic) if intrinsic.get("Ref") == Some(&json!("ApiTokenSecretArn")) => {
+            None
+        }
         Value::Object(intrinsic) => match intrinsic.get("Fn::Sub").and_then(Value::as_str) {
             Some(sub) if sub.starts_with("${") && sub.ends_with(".Arn}/index/*") => None,
             Some(sub) if sub.starts_with("${") && !sub.contains('*') => None,
@@ -48,11 +54,16 @@ fn violations(template: &Value) -> Vec<String> {
     let mut found = Vec::new();
     for (function, properties) in functions(template) {
         let policies = as_list(&properties["Policies"]);
-        let uses_a_table = properties["Environment"]["Variables"]
+        let uses_a_resource = properties["Environment"]["Variables"]
             .as_object()
-            .is_some_and(|vars| vars.keys().any(|name| name.ends_with("_TABLE")));
-        if !uses_a_table && !policies.is_empty() {
-            found.push(format!("{function} has no table but has a policy"));
+            .is_some_and(|vars| {
+                vars.keys()
+                    .any(|name| name.ends_with("_TABLE") || name.ends_with("_SECRET_ARN"))
+            });
+        if !uses_a_resource && !policies.is_empty() {
+            found.push(format!(
+                "{function} has no table or secret but has a policy"
+            ));
         }
         for policy in policies {
             if !policy.is_object() {
@@ -90,12 +101,14 @@ fn violations(template: &Value) -> Vec<String> {
             let secret_like = ["TOKEN", "SECRET", "PASSWORD", "KEY"]
                 .iter()
                 .any(|word| name.contains(word));
-            let reference = value["Fn::Sub"]
-                .as_str()
-                .is_some_and(|sub| sub.starts_with("{{resolve:secretsmanager:"))
-                || value.get("Ref").is_some();
-            if secret_like && !reference {
-                found.push(format!("{function}: {name} must come from Secrets Manager"));
+            // Only a secret's ARN may be configured; a dynamic reference
+            // ({{resolve:...}}) would copy the secret into the configuration.
+            let resolves = value.to_string().contains("{{resolve:");
+            let arn_reference = name.ends_with("_SECRET_ARN") && value.get("Ref").is_some();
+            if resolves || (secret_like && !arn_reference) {
+                found.push(format!(
+                    "{function}: {name} must be a Secrets Manager ARN read at run time"
+                ));
             }
         }
     }
@@ -122,12 +135,69 @@ fn wildcards_literals_and_plain_secrets_are_caught() {
     for expected in [
         "wildcard action",
         "literal resource",
-        "API_TOKEN must come from Secrets Manager",
-        "HealthFunction has no table but has a policy",
+        "API_TOKEN must be a Secrets Manager ARN read at run time",
+        "HealthFunction has no table or secret but has a policy",
     ] {
         assert!(
             found.contains(expected),
             "{expected} not caught in:\n{found}"
         );
     }
+}
+
+/// (METHOD, path).
+type Route = (String, String);
+
+/// Every route in the template that names the authorizer, and every route.
+fn template_routes(template: &Value) -> (Vec<Route>, Vec<Route>) {
+    let (mut authorized, mut all) = (Vec::new(), Vec::new());
+    for (_, properties) in functions(template) {
+        for (_, event) in properties["Events"].as_object().into_iter().flatten() {
+            let props = &event["Properties"];
+            let (Some(method), Some(path)) = (props["Method"].as_str(), props["Path"].as_str())
+            else {
+                continue;
+            };
+            let route = (method.to_uppercase(), path.to_owned());
+            if props["Auth"]["Authorizer"] == "BearerToken" {
+                authorized.push(route.clone());
+            }
+            all.push(route);
+        }
+    }
+    authorized.sort();
+    all.sort();
+    (authorized, all)
+}
+
+#[test]
+fn the_authorizer_guards_exactly_the_secured_operations() {
+    let template = template();
+    let defined = template["Resources"]["HttpApi"]["Properties"]["Auth"]["Authorizers"]
+        ["BearerToken"]["Identity"]["Headers"]
+        .clone();
+    assert_eq!(defined, json!(["Authorization"]), "authorizer definition");
+    let (authorized, all) = template_routes(&template);
+    let document: Value = serde_json::from_slice(
+        &std::fs::read(repo_root().join("functions/docs/openapi.json")).unwrap(),
+    )
+    .unwrap();
+    let mut secured = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                secured.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    secured.sort();
+    assert!(!secured.is_empty());
+    assert_eq!(
+        authorized, secured,
+        "routes with the authorizer vs secured operations"
+    );
+    assert!(all.len() > authorized.len(), "reads stay public");
 }

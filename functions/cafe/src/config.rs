@@ -1,9 +1,7 @@
 //! The cafe function's configuration, from the environment.
 
-use shared::{
-    auth::BearerToken,
-    config::{ConfigError, Env, optional, or_default, required},
-};
+use api_token::TokenSource;
+use shared::config::{ConfigError, Env, optional, or_default, required};
 
 use crate::model::Currency;
 
@@ -19,8 +17,9 @@ pub struct Config {
     pub create_table: bool,
     /// Currency of items created without one (`DEFAULT_CURRENCY`, default USD).
     pub default_currency: Currency,
-    /// Token write routes require (`API_TOKEN`).
-    pub api_token: BearerToken,
+    /// Where the token write routes require comes from (`API_TOKEN` or
+    /// `API_TOKEN_SECRET_ARN`).
+    pub api_token: TokenSource,
 }
 
 impl Config {
@@ -46,7 +45,7 @@ impl Config {
                     reason: e.into(),
                 })?,
             )?,
-            api_token: required(env, "API_TOKEN")?,
+            api_token: TokenSource::from_env(env)?,
         })
     }
 }

@@ -64,16 +64,22 @@ impl HasBearerToken for AppState {
 }
 
 /// Connects to DynamoDB as configured and builds the state.
-pub async fn state_from_config(config: &Config) -> Result<AppState, store::StoreError> {
+pub async fn state_from_config(config: &Config) -> Result<AppState, InitError> {
+    let token = config.api_token.resolve(None).await?;
     let store = Store::connect(config.dynamodb_endpoint.as_deref(), &config.table).await;
     if config.create_table {
         store.ensure_table().await?;
     }
-    Ok(AppState::new(
-        store,
-        config.api_token.clone(),
-        config.default_currency,
-    ))
+    Ok(AppState::new(store, token, config.default_currency))
+}
+
+/// Why a cold start failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error(transparent)]
+    Token(#[from] api_token::TokenError),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
 }
 
 pub fn router(state: AppState) -> Router {

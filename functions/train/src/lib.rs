@@ -36,8 +36,9 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     /// Create the table when missing (`BTC_CREATE_TABLE`, local servers only).
     pub create_table: bool,
-    /// Token the route requires (`API_TOKEN`).
-    pub api_token: BearerToken,
+    /// Where the token the route requires comes from (`API_TOKEN` or
+    /// `API_TOKEN_SECRET_ARN`).
+    pub api_token: api_token::TokenSource,
 }
 
 impl Config {
@@ -47,7 +48,7 @@ impl Config {
             table: required(env, "BTC_TABLE")?,
             dynamodb_endpoint: optional(env, "DYNAMODB_ENDPOINT")?,
             create_table: or_default(env, "BTC_CREATE_TABLE", false)?,
-            api_token: required(env, "API_TOKEN")?,
+            api_token: api_token::TokenSource::from_env(env)?,
         })
     }
 }
@@ -58,6 +59,8 @@ pub enum InitError {
     Bundled { path: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] api_token::TokenError),
 }
 
 pub struct AppState {
@@ -100,11 +103,12 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, InitError> {
             path: path.display().to_string(),
             reason,
         })?;
+    let token = config.api_token.resolve(None).await?;
     let store = BtcStore::connect(config.dynamodb_endpoint.as_deref(), &config.table).await;
     if config.create_table {
         store.ensure_table().await?;
     }
-    Ok(AppState::new(store, config.api_token.clone(), bundled))
+    Ok(AppState::new(store, token, bundled))
 }
 
 #[derive(utoipa::OpenApi)]

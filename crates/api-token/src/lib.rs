@@ -1,0 +1,132 @@
+//! The bearer token of the write routes, from wherever this deployment keeps it.
+//!
+//! - Locally and in tests: `API_TOKEN`, the token itself.
+//! - On AWS: `API_TOKEN_SECRET_ARN`, a Secrets Manager secret whose
+//!   `SecretString` is the token. It is read once at cold start with the
+//!   function's own role (the template grants `secretsmanager:GetSecretValue`
+//!   on that one secret), so the token is never in the template, the code or
+//!   the function's configuration. A rotated secret reaches new containers.
+//!
+//! Exactly one of the two must be set; a function refuses to start otherwise.
+
+use std::time::Duration;
+
+use shared::{
+    auth::BearerToken,
+    config::{ConfigError, Env, optional},
+};
+
+/// Where the token is.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    Inline(BearerToken),
+    Secret { arn: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// The secret could not be read; the message names the secret, never its value.
+    #[error("API token secret {arn} could not be read: {reason}")]
+    Unreadable { arn: String, reason: String },
+    #[error("API token secret {arn} does not hold a usable token: {reason}")]
+    Invalid { arn: String, reason: String },
+}
+
+impl TokenSource {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let inline: Option<BearerToken> = optional(env, "API_TOKEN")?;
+        let arn: Option<String> = optional(env, "API_TOKEN_SECRET_ARN")?;
+        match (inline, arn) {
+            (Some(token), None) => Ok(Self::Inline(token)),
+            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Self::Secret { arn }),
+            (None, Some(_)) => Err(ConfigError::Malformed {
+                name: "API_TOKEN_SECRET_ARN",
+                reason: "must be the secret's ARN (arn:aws:secretsmanager:...)".into(),
+            }),
+            (Some(_), Some(_)) => Err(ConfigError::Malformed {
+                name: "API_TOKEN",
+                reason: "set API_TOKEN or API_TOKEN_SECRET_ARN, not both".into(),
+            }),
+            (None, None) => Err(ConfigError::Missing { name: "API_TOKEN" }),
+        }
+    }
+
+    /// The token; reads the secret when there is one (a few tens of ms, once
+    /// per container). `endpoint` overrides the Secrets Manager endpoint.
+    pub async fn resolve(&self, endpoint: Option<&str>) -> Result<BearerToken, TokenError> {
+        let arn = match self {
+            Self::Inline(token) => return Ok(token.clone()),
+            Self::Secret { arn } => arn,
+        };
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_millis(500))
+            .operation_timeout(Duration::from_secs(3))
+            .build();
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let client = aws_sdk_secretsmanager::Client::new(&loader.load().await);
+        let output = client
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await
+            .map_err(|e| TokenError::Unreadable {
+                arn: arn.clone(),
+                reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+            })?;
+        let value = output.secret_string().ok_or_else(|| TokenError::Invalid {
+            arn: arn.clone(),
+            reason: "no SecretString (binary secrets are not supported)".into(),
+        })?;
+        let token = value.trim().parse().map_err(|reason| TokenError::Invalid {
+            arn: arn.clone(),
+            reason,
+        })?;
+        tracing::info!(secret = %arn, "API token read from Secrets Manager");
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_one_source() {
+        assert!(matches!(
+            TokenSource::from_env(&[("API_TOKEN", "0123456789abcdef")]),
+            Ok(TokenSource::Inline(_))
+        ));
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:api-AbCdEf";
+        assert!(matches!(
+            TokenSource::from_env(&[("API_TOKEN_SECRET_ARN", arn)]),
+            Ok(TokenSource::Secret { .. })
+        ));
+        let both = TokenSource::from_env(&[
+            ("API_TOKEN", "0123456789abcdef"),
+            ("API_TOKEN_SECRET_ARN", arn),
+        ]);
+        assert!(both.unwrap_err().to_string().contains("not both"));
+        let none = TokenSource::from_env(&[("OTHER", "x")]);
+        assert!(none.unwrap_err().to_string().contains("API_TOKEN"));
+        let short = TokenSource::from_env(&[("API_TOKEN", "short")]);
+        assert!(short.unwrap_err().to_string().contains("at least 16"));
+        let name = TokenSource::from_env(&[("API_TOKEN_SECRET_ARN", "my-secret")]);
+        assert!(name.unwrap_err().to_string().contains("ARN"));
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_secret_names_the_secret_not_a_value() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:api-AbCdEf".to_owned();
+        let source = TokenSource::Secret { arn: arn.clone() };
+        // A closed local port: fails fast, as an unreachable endpoint would.
+        let err = source
+            .resolve(Some("http://127.0.0.1:9"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(&arn), "{err}");
+    }
+}
