@@ -3,11 +3,11 @@
 # functions read is shipped.
 build-ModelsLayer:
 	mkdir -p "$(ARTIFACTS_DIR)/models"
-	for pack in models/*/; do \
+	set -e; for pack in models/*/; do \
 	  name=$$(basename "$$pack"); \
 	  mkdir -p "$(ARTIFACTS_DIR)/models/$$name"; \
 	  cp "$$pack"config.json "$$pack"MODEL_CARD.md "$(ARTIFACTS_DIR)/models/$$name/"; \
-	  for f in model.onnx tokenizer.json LICENSE; do \
+	  for f in model.onnx tokenizer.json LICENSE QUALITY.md; do \
 	    if [ -f "$$pack$$f" ]; then cp "$$pack$$f" "$(ARTIFACTS_DIR)/models/$$name/"; fi; \
 	  done; \
 	done

@@ -1,5 +1,8 @@
 //! The model packs this deployment has, found under `MODEL_DIR` at cold start.
-//! A pack's model is loaded on first use and kept for the container's life.
+//! A pack's model is loaded on first use and kept for the container's life. A
+//! pack that fails to load (missing or corrupt files) is logged and answered
+//! with 503s; the load is tried again after [`RETRY_FAILED_LOAD`], so the
+//! function recovers once the files are readable, without a restart.
 
 use std::{
     path::{Path, PathBuf},
@@ -7,39 +10,64 @@ use std::{
 };
 
 use serde::Serialize;
+use std::time::{Duration, Instant};
 use token_classifier::{PackConfig, TokenClassifier};
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, OnceCell};
+
+/// How long a pack that failed to load is answered with 503s before the next
+/// attempt (also the `Retry-After` of those answers).
+pub const RETRY_FAILED_LOAD: Duration = Duration::from_secs(30);
 
 pub struct Pack {
     pub dir: PathBuf,
     pub config: PackConfig,
     pub model_bytes: u64,
-    loaded: OnceCell<Result<Arc<TokenClassifier>, String>>,
+    loaded: OnceCell<Arc<TokenClassifier>>,
+    /// When the last load failed; loads are serialised by this lock.
+    failed_at: Mutex<Option<Instant>>,
+    retry_after: Duration,
 }
 
 impl Pack {
     pub fn is_loaded(&self) -> bool {
-        self.loaded.get().is_some_and(Result::is_ok)
+        self.loaded.initialized()
     }
 
-    /// The loaded model; loads it on first use, off the async executor.
+    /// The loaded model; loads it on first use, off the async executor. After
+    /// a failure, answers `Err` without trying again until `retry_after` has
+    /// passed.
     pub async fn classifier(&self) -> Result<Arc<TokenClassifier>, String> {
-        self.loaded
-            .get_or_init(|| async {
-                let dir = self.dir.clone();
-                let started = std::time::Instant::now();
-                let result = tokio::task::spawn_blocking(move || TokenClassifier::load(&dir))
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|loaded| loaded.map_err(|e| e.to_string()));
-                match &result {
-                    Ok(_) => tracing::info!(pack = %self.config.name, load_ms = started.elapsed().as_millis() as u64, "model pack loaded"),
-                    Err(err) => tracing::error!(pack = %self.config.name, error = %err, "model pack failed to load"),
-                }
-                result.map(Arc::new)
-            })
+        if let Some(classifier) = self.loaded.get() {
+            return Ok(Arc::clone(classifier));
+        }
+        let mut failed_at = self.failed_at.lock().await;
+        if let Some(classifier) = self.loaded.get() {
+            return Ok(Arc::clone(classifier));
+        }
+        if failed_at.is_some_and(|at| at.elapsed() < self.retry_after) {
+            return Err("the pack failed to load recently".into());
+        }
+        let dir = self.dir.clone();
+        let started = Instant::now();
+        let result = tokio::task::spawn_blocking(move || TokenClassifier::load(&dir))
             .await
-            .clone()
+            .map_err(|e| e.to_string())
+            .and_then(|loaded| loaded.map_err(|e| e.to_string()));
+        match result {
+            Ok(classifier) => {
+                tracing::info!(pack = %self.config.name, load_ms = started.elapsed().as_millis() as u64, "model pack loaded");
+                *failed_at = None;
+                let classifier = Arc::new(classifier);
+                // Only this lock's holder sets the cell, so it is empty here.
+                let _ = self.loaded.set(Arc::clone(&classifier));
+                Ok(classifier)
+            }
+            Err(err) => {
+                tracing::error!(pack = %self.config.name, error = %err, retry_in_s = self.retry_after.as_secs(), "model pack failed to load; answering 503 until it loads");
+                *failed_at = Some(Instant::now());
+                Err(err)
+            }
+        }
     }
 }
 
@@ -59,6 +87,11 @@ impl Catalog {
     /// classifier. A folder whose config is unreadable is reported and skipped;
     /// its model files are only touched on first use.
     pub fn discover(dir: &Path) -> Self {
+        Self::discover_with_retry(dir, RETRY_FAILED_LOAD)
+    }
+
+    /// As [`Catalog::discover`], retrying failed loads after `retry_after`.
+    pub fn discover_with_retry(dir: &Path, retry_after: Duration) -> Self {
         let mut packs = Vec::new();
         let Ok(entries) = std::fs::read_dir(dir) else {
             tracing::error!(dir = %dir.display(), "MODEL_DIR is not readable: only pattern recognizers are available");
@@ -93,6 +126,8 @@ impl Catalog {
                         config,
                         model_bytes,
                         loaded: OnceCell::new(),
+                        failed_at: Mutex::new(None),
+                        retry_after,
                     }));
                 }
                 Err(err) => {

@@ -142,7 +142,7 @@ pub async fn find_entities(
     let mut models = Vec::new();
     for pack in &packs {
         let classifier = pack.classifier().await.map_err(|_| ApiError::Unavailable {
-            retry_after_secs: 30,
+            retry_after_secs: crate::catalog::RETRY_FAILED_LOAD.as_secs() as u32,
             detail: format!(
                 "The model pack {} failed to load; it has been logged.",
                 pack.config.name
