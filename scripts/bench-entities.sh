@@ -105,3 +105,7 @@ python3 "$BENCH" report \
   --rust-runs "$OUT/rust-runs.jsonl" \
   --criterion "$CRITERION" | tee "$OUT/report.md"
 log "report written to .cache/bench-entities/report.md"
+
+# The NER students alone against spaCy, same run: tables for their model cards
+# (training/ner/work/latency.json, read by training/ner/model_card.py).
+python3 "$ROOT/training/ner/latency.py" --criterion "$CRITERION" --spacy "$OUT" | tee "$OUT/students.md"

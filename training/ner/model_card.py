@@ -1,10 +1,10 @@
 """Writes MODEL_CARD.md for each student pack from the pipeline's recorded numbers.
 
-Reads work/corpus-stats.json, work/data/*/stats.json, work/runs/<run>/train.json
-and eval.json, work/experiments.md (the comparisons, appended by hand as runs
-finish, each line quoting a run's own numbers) and, when present,
+Reads work/corpus-stats.json, work/runs/<run>/train.json and eval.json,
+EXPERIMENTS.md (the comparisons, recorded by hand as runs finish, each line
+quoting a run's own logs) and, when present,
 work/latency.json (tract vs spaCy on bench/entities/texts, from
-scripts/bench-entities.sh). No number in a card is typed by hand.
+scripts/bench-entities.sh). The pack's own figures are read from those files, never typed.
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ def card(pack: str, run: str) -> str:
     out += [
         f"Version `{config['version']}`. Predicts spaCy's 18 OntoNotes labels (PERSON, NORP, FAC, ORG, GPE, "
         "LOC, PRODUCT, EVENT, WORK_OF_ART, LAW, LANGUAGE, DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, "
-        "CARDINAL) as BIO tags per word. Built by `training/ner/run.sh`; every number below comes from "
-        "that pipeline's own output files.",
+        "CARDINAL) as BIO tags per word. Built by `training/ner/run.sh`; the pack's figures below come "
+        "from that pipeline's own output files (the design comparison is the hand-kept "
+        "`training/ner/EXPERIMENTS.md`).",
         "",
         "## Design",
         "",
@@ -65,13 +66,27 @@ def card(pack: str, run: str) -> str:
     rows = []
     for split, result in evaluated.items():
         o = result["overall"]
-        rows.append([result["description"], f"{result['words']:,}", o["support"], o["precision"], o["recall"], f"**{o['f1']}**"])
-    out += [table(rows, ["held-out text", "words", "teacher entities", "precision", "recall", "F1"]), ""]
+        rows.append([result["description"], f"{result['words']:,}", o["support"], o["precision"], o["recall"],
+                     f"**{o['f1']}**", result["baseline"]["overall"]["f1"]])
+    out += [table(rows, ["held-out text", "words", "teacher entities", "precision", "recall", "F1",
+                         "naive baseline F1"]), "",
+            "Naive baseline: every word gets the label the teacher gave it most often in the training "
+            "text (O if unseen), decoded the same way. Rows marked *no better* are labels where the "
+            "student does not beat it.", ""]
     news = evaluated["test-news"]["per_label"]
     wiki = evaluated["test-wiki"]["per_label"]
+    news_base = evaluated["test-news"]["baseline"]["per_label"]
+    wiki_base = evaluated["test-wiki"]["baseline"]["per_label"]
     labels = sorted(set(news) | set(wiki), key=lambda l: -news.get(l, {"support": 0})["support"])
-    rows = [[l, news.get(l, {}).get("support", 0), news.get(l, {}).get("f1", "-"),
-             wiki.get(l, {}).get("support", 0), wiki.get(l, {}).get("f1", "-")] for l in labels]
+
+    def cell(ours: dict, base: dict, label: str):
+        if label not in ours:
+            return "-"
+        f1, b = ours[label]["f1"], base.get(label, {}).get("f1", 0.0)
+        return f"{f1} (baseline {b})" + (" *no better*" if f1 <= b else "")
+
+    rows = [[l, news.get(l, {}).get("support", 0), cell(news, news_base, l),
+             wiki.get(l, {}).get("support", 0), cell(wiki, wiki_base, l)] for l in labels]
     out += ["Per label (F1; n = teacher entities):", "",
             table(rows, ["label", "news n", "news F1", "wiki n", "wiki F1"]), ""]
     goal = {"sm": 0.85, "lg": 0.90}[config["size"]]
@@ -83,7 +98,7 @@ def card(pack: str, run: str) -> str:
         measured = json.loads(latency.read_text()).get(pack)
         if measured:
             out += ["## Latency in tract vs spaCy", "", measured["markdown"], ""]
-    experiments = WORK / "experiments.md"
+    experiments = HERE / "EXPERIMENTS.md"
     if experiments.is_file():
         out += ["## How the design was chosen", "", experiments.read_text().strip(), ""]
     out += ["## Training text", ""]

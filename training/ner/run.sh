@@ -25,7 +25,7 @@ has label && $PY label.py work/corpus.jsonl work/labels.jsonl --shards 2
 has sample && $PY features_sample.py
 # The two shipped designs (see MODEL_CARD.md for the comparisons behind them).
 SM_ARGS=(--name sm --width 128 --depth 4 --epochs 8)
-LG_ARGS=(--name lg --width 256 --depth 4 --epochs 8 --rows 50000,4000,10000,2000 --dims 128,32,64,32 --attention 2)
+LG_ARGS=(--name lg --width 192 --depth 4 --epochs 8 --rows 50000,4000,10000,2000 --dims 128,32,64,32)
 if has train; then
   $PY train.py "${SM_ARGS[@]}" | tee work/train-sm.log
   $PY train.py "${LG_ARGS[@]}" | tee work/train-lg.log

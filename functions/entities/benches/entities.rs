@@ -8,7 +8,9 @@
 //!   overlap resolution, masking, JSON out), model already loaded;
 //! - `entities_model/<size>`: the token classifier alone (tokenize, windows,
 //!   inference, decode);
-//! - `entities_patterns/<size>`: the validated pattern recognizers alone.
+//! - `entities_patterns/<size>`: the validated pattern recognizers alone;
+//! - `entities_load_student/<pack>`, `entities_student/<pack>/<size>`: the
+//!   NER students of training/ner (models/ner-en-*), loaded and run alone.
 //!
 //!     cargo bench -p entities --bench entities
 //!
@@ -92,6 +94,34 @@ fn benches(c: &mut Criterion) {
     }
     group.finish();
     drop(classifier);
+
+    // The general-purpose NER students (training/ner), each alone: load, then
+    // latency by text length; compared with spaCy en_core_web_sm in the cards.
+    for student in ["ner-en-sm", "ner-en-lg"] {
+        let dir = models().join(student);
+        if !dir.join("model.onnx").is_file() {
+            continue;
+        }
+        let mut group = c.benchmark_group("entities_load_student");
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(5));
+        group.bench_function(student, |b| {
+            b.iter(|| TokenClassifier::load(black_box(&dir)).unwrap())
+        });
+        group.finish();
+        let classifier = TokenClassifier::load(&dir).unwrap();
+        let mut group = c.benchmark_group("entities_student");
+        group
+            .sample_size(30)
+            .measurement_time(Duration::from_secs(5));
+        for (name, text) in texts() {
+            group.bench_with_input(BenchmarkId::new(student, name), text, |b, text| {
+                b.iter(|| classifier.classify(black_box(text)).unwrap())
+            });
+        }
+        group.finish();
+    }
 
     let mut group = c.benchmark_group("entities_patterns");
     group

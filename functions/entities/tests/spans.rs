@@ -20,6 +20,16 @@ async fn analyze(text: &str) -> serde_json::Value {
     body
 }
 
+/// The names of the model packs an answer says it used.
+fn model_names(body: &serde_json::Value) -> Vec<&str> {
+    body["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect()
+}
+
 fn has(body: &serde_json::Value, kind: &str, text: &str) -> bool {
     found(body).iter().any(|(k, t)| k == kind && t == text)
 }
@@ -36,7 +46,9 @@ async fn the_original_response_shape_with_masking() {
         body["anonymized_text"],
         "Contact me at XXXXXXXXXXXXXXXXXXXX please."
     );
-    assert_eq!(body["models"][0]["name"], "pii-en-rampart");
+    let models = model_names(&body);
+    assert!(models.contains(&"pii-en-rampart"), "{models:?}");
+    assert!(models.contains(&"ner-en-sm"), "{models:?}");
     let entity = &body["entities"][0];
     for key in ["start", "end", "type", "text", "score", "source"] {
         assert!(entity.get(key).is_some(), "{key} missing: {entity}");
@@ -268,4 +280,37 @@ async fn invalid_requests() {
             .contains("100000"),
         "{reply}"
     );
+}
+
+#[tokio::test]
+async fn general_entities_at_each_size() {
+    let text = "Barack Obama was born in Honolulu, Hawaii, on August 4, 1961.";
+    for size in ["sm", "lg"] {
+        let (status, body) = post(json!({"text": text, "model_size": size})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_offsets(text, &body);
+        let models: Vec<&str> = body["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            models.contains(&format!("ner-en-{size}").as_str()),
+            "{models:?}"
+        );
+        let found = found(&body);
+        assert!(
+            found.iter().any(|(k, t)| k == "DATE" && t.contains("1961")),
+            "{size}: {found:?}"
+        );
+        assert!(
+            found.iter().any(|(k, t)| k == "GPE" && t == "Honolulu"),
+            "{size}: {found:?}"
+        );
+        assert!(
+            found.iter().any(|(_, t)| t.contains("Obama")),
+            "{size}: {found:?}"
+        );
+    }
 }
