@@ -65,8 +65,12 @@ check "wrong method on / is a 405 with Allow" grep -qi '^allow: GET' <(curl -s -
 check "wrong method on /items is a 405 with Allow" grep -qi '^allow: GET, HEAD, POST' <(curl -s -D - -o /dev/null -X DELETE "$BASE/items")
 check "HEAD / is 200" test "$(curl -s -o /dev/null -I -w '%{http_code}' "$BASE/")" = "200"
 check "CORS preflight is answered" \
-  grep -qi '^access-control-allow-origin: \*' <(curl -s -D - -o /dev/null -X OPTIONS \
+  grep -qi '^access-control-allow-origin: https://app.example' <(curl -s -D - -o /dev/null -X OPTIONS \
     -H 'Origin: https://app.example' -H 'Access-Control-Request-Method: POST' "$BASE/items")
+check "CORS refuses a cross-origin write (Authorization) from an unlisted origin" \
+  test -z "$(curl -s -D - -o /dev/null -X OPTIONS -H 'Origin: https://app.example' \
+    -H 'Access-Control-Request-Method: POST' -H 'Access-Control-Request-Headers: authorization' \
+    "$BASE/items" | grep -i '^access-control-allow-origin')"
 
 if [[ -d "$ROOT/functions/cafe" ]]; then
   # The README's cafe walk-through.
