@@ -67,8 +67,8 @@ impl TokenClassifier {
     /// Loads `dir/config.json`, `dir/tokenizer.json` and `dir/model.onnx`, and
     /// optimises the model for any sequence length. Slow (tens to hundreds of
     /// milliseconds): do it once per container, off the async executor.
-    /// Loads the pack in `dir`; 4-bit weights are dequantised to fp32 once
-    /// here (see [`crate::dequantize`]), which makes inference 3-4x faster.
+    /// 4-bit weights are dequantised to fp32 once here (see
+    /// [`crate::dequantize`]), which makes inference 3-4x faster.
     pub fn load(dir: &Path) -> Result<Self, PackError> {
         Self::load_with(dir, true)
     }
@@ -201,7 +201,7 @@ impl TokenClassifier {
             .map(|(i, word)| word.unwrap_or(u32::MAX - i as u32))
             .collect();
         let chars: Vec<char> = text.chars().collect();
-        let rows = self.feature_rows(&chars, offsets);
+        let (rows, tables) = self.feature_rows(&chars, offsets);
         let mut spans = Vec::new();
         for (from, to) in plan_windows(
             &words,
@@ -210,7 +210,8 @@ impl TokenClassifier {
         ) {
             let window = Window {
                 ids: &ids[from..to],
-                rows: rows.get(from..to).unwrap_or_default(),
+                rows: rows.get(from * tables..to * tables).unwrap_or_default(),
+                tables,
                 offsets: &offsets[from..to],
                 words: &words[from..to],
             };
@@ -220,26 +221,28 @@ impl TokenClassifier {
         Ok(decode::merge_windows(spans))
     }
 
-    /// Each token's feature rows, for word-level packs (empty otherwise).
-    fn feature_rows(&self, chars: &[char], offsets: &[(usize, usize)]) -> Vec<Vec<i64>> {
+    /// Each token's feature rows, token after token (`tokens x tables`,
+    /// row-major, as the model's `features` input lays them out), and the
+    /// number of tables; empty and 0 for sub-word packs.
+    fn feature_rows(&self, chars: &[char], offsets: &[(usize, usize)]) -> (Vec<i64>, usize) {
         let PackInput::HashedWords { tables } = &self.config.input else {
-            return Vec::new();
+            return (Vec::new(), 0);
         };
-        offsets
-            .iter()
-            .map(|(start, end)| {
-                let word: String = chars
-                    .get(*start..*end)
-                    .map(|c| c.iter().collect())
-                    .unwrap_or_default();
-                // Rows are below the table size, which the model's own
-                // embedding tables fix far under i64::MAX.
+        let mut rows = Vec::with_capacity(offsets.len() * tables.len());
+        for (start, end) in offsets {
+            let word: String = chars
+                .get(*start..*end)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
+            // Rows are below the table size, which the model's own embedding
+            // tables fix far under i64::MAX.
+            rows.extend(
                 tables
                     .iter()
-                    .map(|table| features::row(table, &word) as i64)
-                    .collect()
-            })
-            .collect()
+                    .map(|table| features::row(table, &word) as i64),
+            );
+        }
+        (rows, tables.len())
     }
 
     fn predict_window(&self, window: &Window) -> Result<Vec<TokenPrediction>, ClassifyError> {
@@ -268,14 +271,13 @@ impl TokenClassifier {
                 Input::Ids => tensor(sequence.clone())?,
                 Input::Mask => tensor(vec![1; length])?,
                 Input::TypeIds => tensor(vec![0; length])?,
-                Input::Features => {
-                    let count = window.rows.first().map_or(0, Vec::len);
-                    let flat: Vec<i64> = window.rows.iter().flatten().copied().collect();
-                    tract_ndarray::Array3::from_shape_vec((1, length, count), flat)
-                        .map_err(shape_err)?
-                        .into_tensor()
-                        .into()
-                }
+                Input::Features => tract_ndarray::Array3::from_shape_vec(
+                    (1, length, window.tables),
+                    window.rows.to_vec(),
+                )
+                .map_err(shape_err)?
+                .into_tensor()
+                .into(),
             });
         }
         let outputs = self.plan.run(feed).map_err(model_err)?;
@@ -310,7 +312,10 @@ impl TokenClassifier {
 /// One window's slice of a text's tokens.
 struct Window<'a> {
     ids: &'a [u32],
-    rows: &'a [Vec<i64>],
+    /// Feature rows of the window's tokens, `tables` per token (word-level
+    /// packs only).
+    rows: &'a [i64],
+    tables: usize,
     offsets: &'a [(usize, usize)],
     words: &'a [u32],
 }
