@@ -99,14 +99,7 @@ async fn an_outage_gives_503s_and_loses_nothing() {
         call(Method::DELETE, &format!("/items/{first_id}")).auth(),
     ];
     for request in during {
-        let reply = request.send(&app).await;
-        reply.assert_problem(503);
-        assert!(!reply.header("retry-after").is_empty(), "Retry-After");
-        assert!(
-            !reply.body.to_string().contains("127.0.0.1"),
-            "no internals in {}",
-            reply.body
-        );
+        request.send(&app).await.assert_unavailable();
     }
 
     let dynalite = Dynalite::start(port, &dir);

@@ -5,36 +5,15 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use std::{
-    io::Write,
-    path::PathBuf,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+mod common;
+
+use std::{sync::Arc, time::Duration};
 
 use axum::body::Body;
+use common::Captured;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn models() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
-        .join("../../models")
-}
 
 async fn post(app: &axum::Router) -> (u16, Option<String>, Value) {
     let request = http::Request::post("/entities")
@@ -63,7 +42,7 @@ async fn a_corrupt_pack_gives_503s_and_recovers_when_fixed() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let source = models().join("ner-en-sm");
+    let source = common::manifest_dir().join("../../models/ner-en-sm");
     let dir = std::env::temp_dir().join(format!("entities-broken-pack-{}", std::process::id()));
     let pack = dir.join("ner-en-sm");
     std::fs::create_dir_all(&pack).unwrap();

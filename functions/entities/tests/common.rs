@@ -3,7 +3,10 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::sync::{Arc, OnceLock};
+use std::{
+    io::Write,
+    sync::{Arc, Mutex, OnceLock},
+};
 
 use axum::{Router, body::Body};
 use http::{Request, StatusCode};
@@ -91,8 +94,23 @@ pub fn assert_offsets(text: &str, body: &Value) {
 /// This package's folder. Read when the program runs (cargo sets it for `cargo
 /// run`, `cargo test` and `cargo bench`), so an artifact built in another
 /// checkout sharing the target directory still finds this checkout's files.
-fn manifest_dir() -> std::path::PathBuf {
+pub fn manifest_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// A log writer that keeps every line, for tests that read the logs.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

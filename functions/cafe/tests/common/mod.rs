@@ -68,6 +68,19 @@ impl Reply {
         self
     }
 
+    /// A 503 problem with `Retry-After` that names no internals (the
+    /// DynamoDB endpoint): how the cafe answers while its store is down.
+    pub fn assert_unavailable(&self) -> &Self {
+        self.assert_problem(503);
+        assert!(!self.header("retry-after").is_empty(), "Retry-After");
+        assert!(
+            !self.body.to_string().contains("127.0.0.1"),
+            "no internals in {}",
+            self.body
+        );
+        self
+    }
+
     /// The `loc`s of a 422's errors.
     pub fn locs(&self) -> Vec<Value> {
         self.body["errors"]
