@@ -62,7 +62,7 @@ async fn main() {
     let cases = synthetic::cases(SEED, CASES);
     let pack_dir = models().join("pii-en-rampart");
     let pack = TokenClassifier::load(&pack_dir).unwrap();
-    let pack_alone = entities::synthetic::measure_pack(&pack, &cases);
+    let pack_alone = entities::synthetic::measure_pack(&pack, &cases).unwrap();
 
     let catalog = Arc::new(entities::Catalog::discover(&models()));
     let app = entities::router(catalog);

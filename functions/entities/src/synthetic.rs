@@ -398,26 +398,27 @@ pub fn score(
     by_type
 }
 
-/// A pack's own predictions on the cases, scored.
+/// A pack's own predictions on the cases, scored. A failing model fails the
+/// measurement rather than scoring as if it had found nothing.
 pub fn measure_pack(
     pack: &token_classifier::TokenClassifier,
     cases: &[Case],
-) -> std::collections::BTreeMap<String, TypeScore> {
-    let predictions: Vec<Vec<Predicted>> = cases
+) -> Result<std::collections::BTreeMap<String, TypeScore>, token_classifier::ClassifyError> {
+    let predictions = cases
         .iter()
         .map(|case| {
-            pack.classify(&case.text)
-                .unwrap_or_default()
+            Ok(pack
+                .classify(&case.text)?
                 .into_iter()
                 .map(|s| Predicted {
                     start: s.start,
                     end: s.end,
                     entity_type: s.entity_type,
                 })
-                .collect()
+                .collect())
         })
-        .collect();
-    score(cases, &predictions)
+        .collect::<Result<Vec<Vec<Predicted>>, _>>()?;
+    Ok(score(cases, &predictions))
 }
 
 /// The `quality` member of a pack's config.json: F1 and redaction per type,

@@ -23,7 +23,7 @@ fn recorded_pii_quality_is_current() {
     let cases = synthetic::cases(synthetic::RECORDED_SEED, synthetic::RECORDED_CASES);
     let pack = TokenClassifier::load(&dir).unwrap();
     let fresh = synthetic::quality_json(
-        &synthetic::measure_pack(&pack, &cases),
+        &synthetic::measure_pack(&pack, &cases).unwrap(),
         synthetic::RECORDED_SEED,
         synthetic::RECORDED_CASES,
     );
