@@ -17,32 +17,49 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Hash of a file, used to skip installs that are already up to date.
 stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 
-# Python tools (cargo-lambda, SAM CLI, cfn-lint) into .venv, pinned by
-# requirements-dev.txt; reinstalled only when that file changes.
-ensure_python_tools() {
-  local want; want="$(stamp_of "$ROOT/requirements-dev.txt")"
-  if [[ -x "$VENV/bin/cargo-lambda" && "$(cat "$VENV/.stamp" 2>/dev/null)" == "$want" ]]; then
+# ensure_venv DIR REQUIREMENTS PROGRAM WHAT: a venv at DIR with REQUIREMENTS
+# installed, reinstalled only when that file changes (PROGRAM in DIR/bin
+# proves a finished install).
+ensure_venv() {
+  local dir="$1" requirements="$2" program="$3" what="$4" want
+  want="$(stamp_of "$requirements")"
+  if [[ -x "$dir/bin/$program" && "$(cat "$dir/.stamp" 2>/dev/null)" == "$want" ]]; then
     return
   fi
-  log "installing Python tools into .venv (cargo-lambda, SAM CLI, cfn-lint)"
+  log "installing $what into ${dir#"$ROOT/"}"
   command -v python3 >/dev/null || die "python3 is required"
-  [[ -d "$VENV" ]] || python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-dev.txt"
-  echo "$want" > "$VENV/.stamp"
+  [[ -d "$dir" ]] || python3 -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$dir/.stamp"
 }
 
-# Contract-test tools (schemathesis, openapi-spec-validator) into .venv-contract,
-# pinned by requirements-contract.txt.
+# Python tools (cargo-lambda, SAM CLI, cfn-lint), pinned by requirements-dev.txt.
+ensure_python_tools() {
+  ensure_venv "$VENV" "$ROOT/requirements-dev.txt" cargo-lambda "Python tools (cargo-lambda, SAM CLI, cfn-lint)"
+}
+
+# Contract-test tools (schemathesis, openapi-spec-validator), own venv.
 CONTRACT_VENV="$ROOT/.venv-contract"
 ensure_contract_tools() {
-  local want; want="$(stamp_of "$ROOT/requirements-contract.txt")"
-  if [[ -x "$CONTRACT_VENV/bin/schemathesis" && "$(cat "$CONTRACT_VENV/.stamp" 2>/dev/null)" == "$want" ]]; then
-    return
-  fi
-  log "installing contract-test tools into .venv-contract (schemathesis, openapi-spec-validator)"
-  [[ -d "$CONTRACT_VENV" ]] || python3 -m venv "$CONTRACT_VENV"
-  "$CONTRACT_VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements-contract.txt"
-  echo "$want" > "$CONTRACT_VENV/.stamp"
+  ensure_venv "$CONTRACT_VENV" "$ROOT/requirements-contract.txt" schemathesis \
+    "contract-test tools (schemathesis, openapi-spec-validator)"
+}
+
+# The benchmarks' Python side (FastAPI + spaCy reference, awslambdaric,
+# matplotlib), pinned by bench/reference/requirements.txt. Never used by the tests.
+BENCH_VENV="$ROOT/.cache/venv-bench"
+ensure_bench_tools() {
+  ensure_venv "$BENCH_VENV" "$ROOT/bench/reference/requirements.txt" uvicorn \
+    "the benchmark reference (FastAPI, spaCy, awslambdaric, matplotlib)"
+}
+
+# wrk (Debian package) for the load runs.
+ensure_wrk() {
+  command -v wrk >/dev/null && return
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  log "installing wrk (Debian package)"
+  $sudo apt-get install -y -q wrk >/dev/null || die "could not install wrk with apt-get"
 }
 
 # Debian's Chromium for the browser test of the docs pages (CHROMIUM_PATH

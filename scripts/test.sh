@@ -2,7 +2,8 @@
 # Installs what is missing and runs every test: formatting, clippy (warnings are
 # errors), the Rust test suites against a real dynalite, dependency licences and
 # sources (cargo-deny), the template linters, and an end-to-end run of the
-# README's serve command over HTTP with the contract tests.
+# README's serve command over HTTP with the contract tests, and the Lambda
+# packages (arm64 release zips; a cold build adds about 20 minutes once).
 #
 #   CARGO_TARGET_DIR   reuse a build directory (CI points it at a cache)
 set -euo pipefail
@@ -54,20 +55,8 @@ cfn-lint template.yaml
 step "sam validate --lint"
 sam validate --lint --template-file template.yaml
 
-step "models layer: what sam build ships, within Lambda's size limit"
-layer_dir="$(mktemp -d)"
-make -s build-ModelsLayer ARTIFACTS_DIR="$layer_dir"
-for pack in "$ROOT"/models/*/; do
-  name="$(basename "$pack")"
-  for f in config.json MODEL_CARD.md; do
-    [[ -f "$layer_dir/models/$name/$f" ]] || die "models layer: $name/$f is missing"
-  done
-done
-layer_bytes="$(du -sb "$layer_dir" | cut -f1)"
-rm -rf "$layer_dir"
-# 250 MB unzipped for a function and all its layers; the code itself is a few MB.
-(( layer_bytes < 200 * 1024 * 1024 )) || die "models layer is $layer_bytes bytes unzipped: over the 200 MB budget left by Lambda's 250 MB limit"
-log "models layer: $((layer_bytes / 1024 / 1024)) MB unzipped"
+step "Lambda packages: arm64 zips of every function and the models layer, within Lambda's limits"
+"$ROOT/scripts/package.sh"
 
 step "end-to-end: the README's run command over HTTP"
 "$ROOT/scripts/smoke-serve.sh"

@@ -62,15 +62,50 @@ pub fn build_app(router: Router, config: &HttpConfig) -> Router {
         }))
 }
 
-/// Runs the app on the Lambda runtime (on AWS and under `cargo lambda watch`).
+/// Runs the app on the Lambda runtime (on AWS and under `cargo lambda watch`),
+/// writing the request's EMF metrics to stdout after each invocation.
 pub async fn run(router: Router, config: &HttpConfig) -> Result<(), lambda_http::Error> {
-    lambda_http::run(build_app(router, config)).await
+    let collector = crate::metrics::init(&config.metrics)?;
+    metrics_cloudwatch_embedded::lambda::service::run_http(collector, build_app(router, config))
+        .await
 }
 
 /// Sets up logging: JSON when `AWS_LAMBDA_LOG_FORMAT=JSON` (the template sets it),
 /// readable text otherwise; level from `AWS_LAMBDA_LOG_LEVEL` or `RUST_LOG`.
+///
+/// The Lambda runtime crates are capped at DEBUG whatever the level: at TRACE
+/// `lambda_runtime` logs every raw event, request bodies included, and request
+/// bodies (text sent for redaction) must never reach a log.
 pub fn init_logging() {
-    lambda_http::tracing::init_default_subscriber();
+    use lambda_http::tracing::subscriber::{
+        self,
+        filter::{EnvFilter, LevelFilter},
+    };
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| level.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let mut filter = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    for capped in ["lambda_runtime=debug", "lambda_http=debug"] {
+        if let Ok(directive) = capped.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    let builder = subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(filter)
+        .with_writer(std::io::stdout);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    // A subscriber set earlier (a test's) stays; nothing to report then.
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// Whether a request, or the request a preflight announces, carries an
@@ -153,7 +188,9 @@ async fn observe(mut req: Request, next: Next) -> Response {
     add_security_headers(response.headers_mut());
 
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency = started.elapsed();
+    crate::metrics::record_request(status, latency);
+    let latency_ms = latency.as_secs_f64() * 1000.0;
     let response_bytes = http_body::Body::size_hint(response.body())
         .exact()
         .unwrap_or_else(|| content_length(response.headers()));

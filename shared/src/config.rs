@@ -140,6 +140,8 @@ pub struct HttpConfig {
     pub write_origins: WriteOrigins,
     /// Largest request body accepted, in bytes (`MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// Where the EMF metrics go and under which function name.
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 impl HttpConfig {
@@ -166,6 +168,7 @@ impl HttpConfig {
             allowed_origins: or_default(env, "CORS_ALLOWED_ORIGINS", AllowedOrigins::Any)?,
             write_origins: or_default(env, "CORS_WRITE_ORIGINS", WriteOrigins::default())?,
             max_body_bytes,
+            metrics: crate::metrics::MetricsConfig::from_env(env)?,
         })
     }
 }
@@ -176,6 +179,7 @@ impl Default for HttpConfig {
             allowed_origins: AllowedOrigins::Any,
             write_origins: WriteOrigins::default(),
             max_body_bytes: crate::app::DEFAULT_MAX_BODY_BYTES,
+            metrics: crate::metrics::MetricsConfig::default(),
         }
     }
 }

@@ -8,7 +8,9 @@
 //! - [`auth`]: the bearer-token check for write routes;
 //! - [`conditional`]: `If-None-Match` evaluation;
 //! - [`routes`]: the route table mirrored from `template.yaml`;
-//! - [`openapi`]: the document parts every function shares.
+//! - [`openapi`]: the document parts every function shares;
+//! - [`metrics`]: CloudWatch EMF metrics (requests, status classes, latency,
+//!   inference time).
 
 pub mod app;
 pub mod auth;
@@ -16,6 +18,7 @@ pub mod conditional;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 

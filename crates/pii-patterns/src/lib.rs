@@ -362,6 +362,16 @@ pub fn valid_ssn(area: &str, group: &str, serial: &str) -> bool {
     (1..900).contains(&a) && a != 666 && g != 0 && s != 0 && !advertised
 }
 
+/// Does now what the first request would otherwise pay for: compiling the
+/// patterns (the Unicode classes of the e-mail pattern are the slow part) and
+/// loading libphonenumber's metadata, about 90 ms together in a fresh process.
+pub fn warm_up() {
+    for pattern in [&EMAIL, &URL_RE, &CARD, &IBAN, &SSN, &IPV4, &IPV6, &PHONE] {
+        LazyLock::force(pattern);
+    }
+    valid_phone("+1 415 555 2671");
+}
+
 /// A number valid under libphonenumber's rules: international numbers by
 /// their country code, others as US numbers.
 pub fn valid_phone(candidate: &str) -> bool {

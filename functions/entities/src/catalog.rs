@@ -138,6 +138,26 @@ impl Catalog {
         Self { packs }
     }
 
+    /// Loads, at cold start, what a request with the default size and
+    /// language needs, concurrently: its packs and the pattern recognizers
+    /// (compiled patterns, phone metadata). Lambda runs this before the first
+    /// event (with provisioned concurrency, before any user waits); the first
+    /// request then pays only its own analysis. A pack that fails here is
+    /// logged and retried on demand, as without warm-up.
+    pub async fn warm_up(&self, size: &str, language: &str) {
+        let started = Instant::now();
+        let patterns = tokio::task::spawn_blocking(pii_patterns::warm_up);
+        let packs = self.select(size, language).unwrap_or_default();
+        let loads = packs.iter().map(|pack| pack.classifier());
+        let (_, loaded) = tokio::join!(patterns, futures::future::join_all(loads));
+        tracing::info!(
+            packs = loaded.iter().filter(|r| r.is_ok()).count(),
+            failed = loaded.iter().filter(|r| r.is_err()).count(),
+            warm_up_ms = started.elapsed().as_millis() as u64,
+            "warmed up"
+        );
+    }
+
     /// Every (size, language) a request may name.
     pub fn choices(&self) -> Vec<Choice> {
         let mut choices: Vec<Choice> = self

@@ -69,11 +69,11 @@ fn types_schema() -> utoipa::openapi::schema::Schema {
 }
 
 fn default_size() -> String {
-    "sm".into()
+    crate::DEFAULT_MODEL_SIZE.into()
 }
 
 fn default_language() -> String {
-    "en".into()
+    crate::DEFAULT_MODEL_LANGUAGE.into()
 }
 
 /// One finding. Offsets count Unicode code points, as Python and spaCy do.
@@ -151,10 +151,15 @@ pub async fn find_entities(
         let input = Arc::clone(&text);
         let runner = Arc::clone(&classifier);
         // Tokenising and inference are CPU work: off the async executor.
-        let spans = tokio::task::spawn_blocking(move || runner.classify(&input))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+        let spans = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let spans = runner.classify(&input);
+            (spans, started.elapsed())
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        shared::metrics::record_inference(&pack.config.name, spans.1);
+        let spans = spans.0.map_err(ApiError::internal)?;
         candidates.extend(spans.into_iter().map(|span| Finding {
             start: span.start,
             end: span.end,

@@ -27,6 +27,10 @@ pub use catalog::Catalog;
 /// Longest text accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
 
+/// The model size and language a request gets when it names none.
+pub const DEFAULT_MODEL_SIZE: &str = "sm";
+pub const DEFAULT_MODEL_LANGUAGE: &str = "en";
+
 /// Largest request body: room for a text of [`MAX_TEXT_CHARS`] characters
 /// even when each is written as a JSON escaped surrogate pair (12 bytes), plus
 /// the other fields. Anything longer is refused by the text's own 422 or by

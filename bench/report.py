@@ -1,0 +1,166 @@
+"""Tables (Markdown, for BENCHMARKS.md) and plots (PNG, into bench/plots/) from
+the JSON the benchmark scripts write:
+
+    scripts/bench-coldstart.sh -> .cache/bench/coldstart.json
+    scripts/bench-load.sh      -> .cache/bench/load.json
+    scripts/package.sh         -> .cache/bench/package.json (RESULT_FILE)
+
+Run with the bench venv (matplotlib): .cache/venv-bench/bin/python bench/report.py
+"""
+
+import json
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, ".cache", "bench")
+PLOTS = os.path.join(ROOT, "bench", "plots")
+REFERENCE = "python-fastapi-spacy"
+# Issue 8's goals: first response of a cold start, entities' memory.
+COLD_START_GOAL_MS = {"health": 20, "cafe": 20, "predict": 20, "entities": 250}
+MEMORY_GOAL_MIB = 256
+
+
+def load(name):
+    path = os.path.join(RESULTS, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def coldstart(results, title="Cold starts", plot="coldstart.png"):
+    print(f"### {title}\n")
+    print("| function | first response, median | p90 | min - max | init (to first poll), median | peak RSS | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        goal = COLD_START_GOAL_MS.get(r["name"])
+        verdict = ""
+        if goal:
+            met = r["first_response_ms"]["median"] < goal
+            verdict = f"< {goal} ms: {'met' if met else 'NOT met'}"
+        f = r["first_response_ms"]
+        print(f"| {r['name']} | {f['median']:.1f} ms | {f['p90']:.1f} ms | {f['min']:.1f} - {f['max']:.1f} ms "
+              f"| {r['init_ms']['median']:.1f} ms | {r['peak_rss_mib']['median']:.1f} MiB | {verdict} |")
+    print()
+    names = [r["name"] for r in results]
+    medians = [r["first_response_ms"]["median"] for r in results]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
+    colours = ["#c44e52" if n.startswith(REFERENCE) else "#4c72b0" for n in names]
+    ax.barh(names, medians, color=colours)
+    for i, v in enumerate(medians):
+        ax.text(v * 1.05, i, f"{v:.1f} ms", va="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("process start to first response, median (ms, log scale)")
+    ax.set_title(f"{title} through the Lambda runtime API (Rust blue, Python red)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, plot), dpi=110)
+    plt.close(fig)
+
+
+def load_runs(data):
+    print(f"### Load runs (commit `{data['commit']}`: {data['duration']} per scenario, "
+          f"{data['connections']} connections, {data['instances']} instances per function)\n")
+    print("| scenario | requests | throughput | p50 | p90 | p99 | max | errors (non-2xx + socket) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in data["scenarios"]:
+        print(f"| {r['name']} | {r['requests']:,} | {r['rps']:,.0f} req/s | {r['p50_ms']:.2f} ms | {r['p90_ms']:.2f} ms "
+              f"| {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['non_2xx'] + r['socket_errors']} |")
+    print()
+    by_name = {r["name"]: r for r in data["scenarios"]}
+    rows = []
+    for tokens in ("15", "120", "420"):
+        rust = by_name.get(f"entities POST /entities, {tokens} tokens")
+        python = by_name.get(f"{REFERENCE} POST /entities, {tokens} tokens")
+        if rust and python:
+            rows.append((tokens, rust, python))
+    if rows:
+        print("| text (tokens) | Rust p50 | Python p50 | Rust / Python p50 | Rust p99 | Python p99 | Rust / Python p99 | throughput Rust / Python |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for tokens, rust, python in rows:
+            print(f"| {tokens} | {rust['p50_ms']:.2f} ms | {python['p50_ms']:.2f} ms | {rust['p50_ms'] / python['p50_ms']:.2f} x "
+                  f"| {rust['p99_ms']:.2f} ms | {python['p99_ms']:.2f} ms | {rust['p99_ms'] / python['p99_ms']:.2f} x "
+                  f"| {rust['rps'] / python['rps']:.2f} x |")
+        print()
+        fig, ax = plt.subplots(figsize=(7, 4))
+        xs = range(len(rows))
+        width = 0.38
+        ax.bar([x - width / 2 for x in xs], [r[1]["p50_ms"] for r in rows], width, label="Rust entities (p50)", color="#4c72b0")
+        ax.bar([x + width / 2 for x in xs], [r[2]["p50_ms"] for r in rows], width, label="FastAPI + spaCy sm (p50)", color="#c44e52")
+        ax.errorbar([x - width / 2 for x in xs], [r[1]["p50_ms"] for r in rows],
+                    yerr=[[0] * len(rows), [r[1]["p99_ms"] - r[1]["p50_ms"] for r in rows]], fmt="none", ecolor="black", capsize=3)
+        ax.errorbar([x + width / 2 for x in xs], [r[2]["p50_ms"] for r in rows],
+                    yerr=[[0] * len(rows), [r[2]["p99_ms"] - r[2]["p50_ms"] for r in rows]], fmt="none", ecolor="black", capsize=3)
+        ax.set_xticks(list(xs), [f"{r[0]} tokens" for r in rows])
+        ax.set_ylabel("latency under load (ms; bar p50, whisker p99)")
+        ax.set_title("POST /entities under load: Rust function vs Python reference")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(PLOTS, "entities-load.png"), dpi=110)
+        plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(data["scenarios"]) + 1.5))
+    names = [r["name"] for r in data["scenarios"]]
+    for key, colour in (("p99_ms", "#dd8452"), ("p90_ms", "#55a868"), ("p50_ms", "#4c72b0")):
+        ax.barh(names, [r[key] for r in data["scenarios"]], color=colour, label=key.split("_")[0])
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_title("Warm latency under load, every scenario")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "load-latency.png"), dpi=110)
+    plt.close(fig)
+
+    print("| process | instances | peak RSS under load |")
+    print("| --- | --- | --- |")
+    for m in data["memory"]:
+        print(f"| {m['process']} | {m['instances']} | {m['peak_rss_kib'] / 1024:.1f} MiB |")
+    print()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    labels = [m["process"].split(" ")[0] for m in data["memory"]]
+    values = [m["peak_rss_kib"] / 1024 for m in data["memory"]]
+    ax.barh(labels, values, color=["#c44e52" if l.startswith(REFERENCE) else "#4c72b0" for l in labels])
+    ax.axvline(MEMORY_GOAL_MIB, color="black", linestyle="--", linewidth=1, label="entities goal: 256 MB")
+    ax.invert_yaxis()
+    ax.set_xlabel("peak RSS of the largest instance under load (MiB)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, "memory.png"), dpi=110)
+    plt.close(fig)
+
+
+def package(data):
+    print("### Package sizes (arm64)\n")
+    print("| function | zipped | unzipped | with the models layer |")
+    print("| --- | --- | --- | --- |")
+    mib = 1024 * 1024
+    for r in data["functions"]:
+        print(f"| {r['function']} | {r['zipped'] / mib:.2f} MiB | {r['unzipped'] / mib:.2f} MiB "
+              f"| {r['unzipped_with_layers'] / mib:.2f} MiB |")
+    layer = data["models_layer"]
+    print(f"| models layer | {layer['zipped'] / mib:.2f} MiB | {layer['unzipped'] / mib:.2f} MiB | |\n")
+
+
+def main():
+    os.makedirs(PLOTS, exist_ok=True)
+    found = False
+    one_core = lambda data: coldstart(data, "Cold starts pinned to one core", "coldstart-1cpu.png")
+    for name, render in (("package.json", package), ("coldstart.json", coldstart),
+                         ("coldstart-1cpu.json", one_core), ("load.json", load_runs)):
+        data = load(name)
+        if data is not None:
+            render(data)
+            found = True
+    if not found:
+        sys.exit(f"no results under {RESULTS}: run the bench scripts first")
+
+
+if __name__ == "__main__":
+    main()
