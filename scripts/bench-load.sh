@@ -33,7 +33,7 @@ TARGET="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,
 WORK="$(mktemp -d)"
 export API_TOKEN="load-test-token-$RANDOM$RANDOM"
 # Single-threaded model runs on both sides, as on a 1-vCPU Lambda.
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 BLIS_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
 DYNALITE_PID="" REF_PID=""
 FRONT_PIDS=()
 cleanup() {

@@ -77,7 +77,9 @@ for spec in specs:
     if total > UNZIPPED_LIMIT:
         problems.append(f"{name}: {total} bytes unzipped with its layers, over Lambda's 250 MB")
 if layer["zipped"] > ZIPPED_LIMIT:
-    problems.append(f"models layer: {layer['zipped']} bytes zipped, over the 50 MB direct-upload limit")
+    # sam deploy uploads through S3, where only the unzipped limit applies.
+    print(f"note: the models layer zips to {layer['zipped']} bytes, over the 50 MB of a direct upload: "
+          "publish it through S3 (sam deploy does)", file=sys.stderr)
 
 mib = lambda b: f"{b / MB:.2f} MiB"
 print("| function (arm64) | zipped | unzipped | models layer | unzipped with layers | share of 250 MB |")
