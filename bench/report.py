@@ -64,6 +64,22 @@ def coldstart(results, title="Cold starts", plot="coldstart.png"):
     plt.close(fig)
 
 
+def load_table(data, title):
+    print(f"### {title} (commit `{data['commit']}`: {data['duration']} per scenario, "
+          f"{data['connections']} connections, {data['instances']} instances per function)\n")
+    print("| scenario | requests | throughput | p50 | p90 | p99 | max | errors (non-2xx + socket) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in data["scenarios"]:
+        print(f"| {r['name']} | {r['requests']:,} | {r['rps']:,.0f} req/s | {r['p50_ms']:.2f} ms | {r['p90_ms']:.2f} ms "
+              f"| {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['non_2xx'] + r['socket_errors']} |")
+    print()
+    print("| process | instances | peak RSS under load |")
+    print("| --- | --- | --- |")
+    for m in data["memory"]:
+        print(f"| {m['process']} | {m['instances']} | {m['peak_rss_kib'] / 1024:.1f} MiB |")
+    print()
+
+
 def load_runs(data):
     print(f"### Load runs (commit `{data['commit']}`: {data['duration']} per scenario, "
           f"{data['connections']} connections, {data['instances']} instances per function)\n")
@@ -153,7 +169,8 @@ def main():
     found = False
     one_core = lambda data: coldstart(data, "Cold starts pinned to one core", "coldstart-1cpu.png")
     for name, render in (("package.json", package), ("coldstart.json", coldstart),
-                         ("coldstart-1cpu.json", one_core), ("load.json", load_runs)):
+                         ("coldstart-1cpu.json", one_core), ("load.json", load_runs),
+                         ("load-concurrent.json", lambda d: load_table(d, "Load runs with concurrency"))):
         data = load(name)
         if data is not None:
             render(data)

@@ -9,7 +9,12 @@
 # errors per scenario and the peak memory of each function's instances, and
 # writes them as JSON. Exits non-zero if any request failed.
 #
-#   DURATION=10s CONNECTIONS=2 CONCURRENCY=2 ./scripts/bench-load.sh
+#   DURATION=10s CONNECTIONS=1 CONCURRENCY=1 ./scripts/bench-load.sh
+#
+# The defaults compare one instance with one worker at one request at a time,
+# Lambda's model. With more, uvicorn hands each connection to one worker, and
+# two connections on the same worker double spaCy's latency: a balancing
+# artefact, not the model's speed.
 #   RESULT_FILE=load.json   where the JSON goes (default .cache/bench/load.json)
 #   ONLY="health entities"  run only scenarios whose name starts with one of these
 set -euo pipefail
@@ -17,8 +22,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 DURATION="${DURATION:-10s}"
-CONNECTIONS="${CONNECTIONS:-2}"
-CONCURRENCY="${CONCURRENCY:-2}"
+CONNECTIONS="${CONNECTIONS:-1}"
+CONCURRENCY="${CONCURRENCY:-1}"
 RESULT_FILE="${RESULT_FILE:-$ROOT/.cache/bench/load.json}"
 ONLY="${ONLY:-}"
 ensure_tools
