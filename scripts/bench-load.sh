@@ -148,6 +148,8 @@ for function in health docs predict cafe entities; do
 done
 # uvicorn's workers, not multiprocessing's resource tracker.
 mapfile -t pids < <(pgrep -P "$REF_PID" -f multiprocessing.spawn || true)
+# With one worker, uvicorn serves in its own process.
+(( ${#pids[@]} > 0 )) || pids=("$REF_PID")
 printf '{"process":"python-fastapi-spacy (uvicorn worker)","instances":%d,"peak_rss_kib":%d}\n' "${#pids[@]}" "$(peak_of "${pids[@]}")" >> "$WORK/memory.jsonl"
 cat "$WORK/memory.jsonl"
 
