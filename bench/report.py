@@ -64,7 +64,7 @@ def coldstart(results, title="Cold starts", plot="coldstart.png"):
     plt.close(fig)
 
 
-def load_table(data, title):
+def scenario_table(data, title):
     print(f"### {title} (commit `{data['commit']}`: {data['duration']} per scenario, "
           f"{data['connections']} connections, {data['instances']} instances per function)\n")
     print("| scenario | requests | throughput | p50 | p90 | p99 | max | errors (non-2xx + socket) |")
@@ -73,6 +73,9 @@ def load_table(data, title):
         print(f"| {r['name']} | {r['requests']:,} | {r['rps']:,.0f} req/s | {r['p50_ms']:.2f} ms | {r['p90_ms']:.2f} ms "
               f"| {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['non_2xx'] + r['socket_errors']} |")
     print()
+
+
+def memory_table(data):
     print("| process | instances | peak RSS under load |")
     print("| --- | --- | --- |")
     for m in data["memory"]:
@@ -80,15 +83,13 @@ def load_table(data, title):
     print()
 
 
+def load_table(data, title):
+    scenario_table(data, title)
+    memory_table(data)
+
+
 def load_runs(data):
-    print(f"### Load runs (commit `{data['commit']}`: {data['duration']} per scenario, "
-          f"{data['connections']} connections, {data['instances']} instances per function)\n")
-    print("| scenario | requests | throughput | p50 | p90 | p99 | max | errors (non-2xx + socket) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in data["scenarios"]:
-        print(f"| {r['name']} | {r['requests']:,} | {r['rps']:,.0f} req/s | {r['p50_ms']:.2f} ms | {r['p90_ms']:.2f} ms "
-              f"| {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['non_2xx'] + r['socket_errors']} |")
-    print()
+    scenario_table(data, "Load runs")
     by_name = {r["name"]: r for r in data["scenarios"]}
     rows = []
     for tokens in ("15", "120", "420"):
@@ -134,11 +135,7 @@ def load_runs(data):
     fig.savefig(os.path.join(PLOTS, "load-latency.png"), dpi=110)
     plt.close(fig)
 
-    print("| process | instances | peak RSS under load |")
-    print("| --- | --- | --- |")
-    for m in data["memory"]:
-        print(f"| {m['process']} | {m['instances']} | {m['peak_rss_kib'] / 1024:.1f} MiB |")
-    print()
+    memory_table(data)
     fig, ax = plt.subplots(figsize=(7, 3.5))
     labels = [m["process"].split(" ")[0] for m in data["memory"]]
     values = [m["peak_rss_kib"] / 1024 for m in data["memory"]]
