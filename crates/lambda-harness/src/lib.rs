@@ -42,9 +42,7 @@ pub struct ColdStart {
     pub init: Duration,
     /// Process start to the answer of the first request.
     pub first_response: Duration,
-    /// The HTTP status in the answer, for API Gateway events.
-    pub http_status: Option<u16>,
-    /// The answer itself.
+    /// The answer itself (`reply.http_status()` for API Gateway events).
     pub reply: Reply,
     /// Peak resident memory of the process after answering, KiB.
     pub peak_rss_kib: Option<u64>,
@@ -104,7 +102,6 @@ pub async fn cold_start(
         ColdStart {
             init,
             first_response: reply.at.duration_since(started),
-            http_status: reply.http_status(),
             reply,
             peak_rss_kib,
             stdout,

@@ -59,7 +59,7 @@ async fn a_cold_start_answers_emits_metrics_and_logs_no_text() {
     .await
     .unwrap();
 
-    assert_eq!(start.http_status, Some(200), "{}", start.stderr);
+    assert_eq!(start.reply.http_status(), Some(200), "{}", start.stderr);
     let reply: Value = serde_json::from_slice(&start.reply.body).unwrap();
     let answer: Value = serde_json::from_str(reply["body"].as_str().unwrap()).unwrap();
     assert!(

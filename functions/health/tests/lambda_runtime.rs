@@ -29,7 +29,7 @@ async fn answers_through_the_runtime_api_and_emits_request_metrics() {
     )
     .await
     .unwrap();
-    assert_eq!(start.http_status, Some(200), "{}", start.stderr);
+    assert_eq!(start.reply.http_status(), Some(200), "{}", start.stderr);
     assert_eq!(later[0].http_status(), Some(404));
     assert!(start.peak_rss_kib.is_some_and(|kib| kib > 0));
 

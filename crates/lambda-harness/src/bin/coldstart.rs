@@ -274,12 +274,12 @@ async fn measure(case: &Case, runs: usize, verbose: bool) -> Result<Summary, Str
         let (start, _) = cold_start(case.name, &case.launch, &case.event, &[], TIMEOUT)
             .await
             .map_err(|e| format!("{}: {e}", case.name))?;
-        let ok = !start.reply.is_error && start.http_status.is_none_or(|s| s < 400);
+        let ok = !start.reply.is_error && start.reply.http_status().is_none_or(|s| s < 400);
         if !ok {
             return Err(format!(
                 "{}: answered {:?} {}\nstderr: {}",
                 case.name,
-                start.http_status,
+                start.reply.http_status(),
                 String::from_utf8_lossy(&start.reply.body),
                 start.stderr
             ));
@@ -302,7 +302,7 @@ async fn measure(case: &Case, runs: usize, verbose: bool) -> Result<Summary, Str
     Ok(Summary {
         name: case.name,
         runs,
-        http_status: starts.first().and_then(|s| s.http_status),
+        http_status: starts.first().and_then(|s| s.reply.http_status()),
         first_response_ms: stats(&first),
         init_ms: stats(&init),
         peak_rss_mib: stats(&rss),
