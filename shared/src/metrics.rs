@@ -98,10 +98,14 @@ pub fn record_request(status: u16, latency: Duration) {
     metrics::histogram!(LATENCY).record(latency.as_secs_f64() * 1000.0);
 }
 
-/// Records one model run of `model` (a pack name, never request data).
-pub fn record_inference(model: &str, took: Duration) {
+/// Runs `inference` (one run of model `model`, a pack name, never request
+/// data) and records how long it took, whatever it returns.
+pub fn timed_inference<T>(model: &str, inference: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let result = inference();
     metrics::histogram!(INFERENCE_TIME, "Model" => model.to_owned())
-        .record(took.as_secs_f64() * 1000.0);
+        .record(started.elapsed().as_secs_f64() * 1000.0);
+    result
 }
 
 #[cfg(test)]

@@ -150,16 +150,14 @@ pub async fn find_entities(
         })?;
         let input = Arc::clone(&text);
         let runner = Arc::clone(&classifier);
+        let model = pack.config.name.clone();
         // Tokenising and inference are CPU work: off the async executor.
         let spans = tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            let spans = runner.classify(&input);
-            (spans, started.elapsed())
+            shared::metrics::timed_inference(&model, || runner.classify(&input))
         })
         .await
+        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-        shared::metrics::record_inference(&pack.config.name, spans.1);
-        let spans = spans.0.map_err(ApiError::internal)?;
         candidates.extend(spans.into_iter().map(|span| Finding {
             start: span.start,
             end: span.end,

@@ -120,10 +120,8 @@ pub async fn predict(
             (closes, "history", Some(format_date(history.end())))
         }
     };
-    let started = std::time::Instant::now();
-    let forecast = model.forecast(&closes);
-    shared::metrics::record_inference(&model.meta.name, started.elapsed());
-    let forecast = forecast.map_err(ApiError::internal)?;
+    let forecast = shared::metrics::timed_inference(&model.meta.name, || model.forecast(&closes))
+        .map_err(ApiError::internal)?;
     if !(forecast.log_return.is_finite() && forecast.next_close.is_finite()) {
         // Extreme inputs can overflow; say so rather than return nonsense.
         return Err(ApiError::validation(
