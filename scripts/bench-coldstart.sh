@@ -21,7 +21,7 @@ mkdir -p "$(dirname "$RESULT_FILE")"
 log "building the release functions and the harness (first build takes minutes)"
 cargo build --release --locked --bins -p lambda-harness \
   -p health -p docs -p authorizer -p cafe -p predict -p entities
-TARGET="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET="$(cargo_target_dir)"
 
 DYNALITE_PID=""
 trap 'stop_group "$DYNALITE_PID" TERM' EXIT

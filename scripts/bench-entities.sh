@@ -42,8 +42,7 @@ if [[ ! -x "$SPACY_VENV/bin/python" || "$(cat "$SPACY_VENV/.stamp" 2>/dev/null)"
 fi
 SPY="$SPACY_VENV/bin/python"
 
-TARGET="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+TARGET="$(cargo_target_dir)"
 CRITERION="${CRITERION_HOME:-$TARGET/criterion}"
 log "building the release bench and example (first build takes minutes)"
 (cd "$ROOT" && niced cargo bench -p entities --bench entities --no-run)

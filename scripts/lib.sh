@@ -116,6 +116,12 @@ ensure_tools() {
   ensure_model_packs
 }
 
+# Where cargo builds for this workspace (CARGO_TARGET_DIR when set).
+cargo_target_dir() {
+  (cd "$ROOT" && cargo metadata --format-version 1 --no-deps) \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}
+
 # A free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
