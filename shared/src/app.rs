@@ -65,8 +65,12 @@ pub fn build_app(router: Router, config: &HttpConfig) -> Router {
 /// Runs the app on the Lambda runtime (on AWS and under `cargo lambda watch`),
 /// writing the request's EMF metrics to stdout after each invocation.
 pub async fn run(router: Router, config: &HttpConfig) -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{Runtime, layers::TracingLayer};
     let collector = crate::metrics::init(&config.metrics)?;
-    metrics_cloudwatch_embedded::lambda::service::run_http(collector, build_app(router, config))
+    Runtime::new(lambda_http::Adapter::from(build_app(router, config)))
+        .layer(TracingLayer::new())
+        .layer(crate::metrics::EmfLayer::new(collector))
+        .run()
         .await
 }
 

@@ -43,3 +43,47 @@ async fn answers_through_the_runtime_api_and_emits_request_metrics() {
     assert!(docs.iter().all(|doc| doc["FunctionName"] == "stack-health"));
     assert!(docs.iter().any(|doc| doc["ColdStart"] == 1), "{docs:?}");
 }
+
+/// Every line the function writes to stdout is one whole JSON document (a log
+/// line or an EMF batch), however many invocations and log lines from other
+/// threads: CloudWatch drops a line that two writers interleaved, and with it
+/// the metrics it carried.
+#[tokio::test]
+async fn every_stdout_line_is_one_whole_json_document() {
+    let launch = Launch {
+        program: env!("CARGO_BIN_EXE_health").into(),
+        env: [
+            ("AWS_LAMBDA_FUNCTION_NAME", "stack-health"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .into(),
+        ..Launch::default()
+    };
+    let event = events::http_request("GET", "/", &[], None);
+    let later = vec![event.clone(); 200];
+    let (start, replies) = cold_start(
+        "stack-health",
+        &launch,
+        &event,
+        &later,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
+    assert!(replies.iter().all(|r| r.http_status() == Some(200)));
+    let broken: Vec<&str> = start
+        .stdout
+        .lines()
+        .filter(|line| serde_json::from_str::<serde_json::Value>(line).is_err())
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "lines that are not one JSON document: {broken:#?}"
+    );
+    let docs = emf_documents(&start.stdout);
+    assert_eq!(docs.iter().filter(|doc| doc["ColdStart"] == 1).count(), 1);
+    let requests: u64 = docs.iter().filter_map(|doc| doc["Requests"].as_u64()).sum();
+    assert_eq!(requests, 201, "{docs:?}");
+}

@@ -1,8 +1,8 @@
 //! CloudWatch metrics in embedded metric format (EMF): JSON documents on
 //! stdout that CloudWatch Logs turns into metrics, with no API call and no
 //! extra latency in the request path. The `metrics` facade records; the
-//! `metrics_cloudwatch_embedded` collector writes one document per label set
-//! after every invocation.
+//! `metrics_cloudwatch_embedded` collector renders one document per label set,
+//! which [`EmfLayer`] writes after every invocation.
 //!
 //! What every function emits, in namespace `METRICS_NAMESPACE` (default
 //! `ServerlessMlApi`) with dimension `FunctionName`:
@@ -20,6 +20,9 @@ use metrics::Unit;
 use metrics_cloudwatch_embedded::Collector;
 
 use crate::config::{ConfigError, Env, or_default};
+
+mod lambda_layer;
+pub use lambda_layer::{COLD_START, EmfLayer, EmfService, FlushAfter, REQUEST_ID_PROPERTY};
 
 pub const DEFAULT_NAMESPACE: &str = "ServerlessMlApi";
 /// The dimension every metric carries; the template's alarms select on it.
@@ -63,13 +66,11 @@ impl MetricsConfig {
 pub struct MetricsError(String);
 
 /// Installs the process-wide EMF collector for function `function_name`.
-/// Call once, at start-up, before serving.
+/// Call once, at start-up, before serving; [`EmfLayer`] writes what it collects.
 pub fn init(config: &MetricsConfig) -> Result<&'static Collector, MetricsError> {
     let collector = metrics_cloudwatch_embedded::Builder::new()
         .cloudwatch_namespace(config.namespace.clone())
         .with_dimension(FUNCTION_DIMENSION, config.function_name.clone())
-        .lambda_cold_start_metric("ColdStart")
-        .with_lambda_request_id("RequestId")
         .init()
         .map_err(|e| MetricsError(e.to_string()))?;
     metrics::describe_counter!(REQUESTS, Unit::Count, "requests served");
