@@ -40,11 +40,7 @@ pub fn dequantize_matmul_nbits(graph: &mut GraphProto) -> usize {
             name,
             dims: weights.dims,
             data_type: DataType::Float as i32,
-            raw_data: weights
-                .values
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect(),
+            raw_data: weights.raw_data,
             ..TensorProto::default()
         });
     }
@@ -59,7 +55,8 @@ pub fn dequantize_matmul_nbits(graph: &mut GraphProto) -> usize {
 struct Weights {
     /// `[K, N]`, so that `activations [.., K] x weights` is the product.
     dims: Vec<i64>,
-    values: Vec<f32>,
+    /// The fp32 values, little-endian, row by row.
+    raw_data: Vec<u8>,
 }
 
 fn attribute(node: &NodeProto, name: &str) -> Option<i64> {
@@ -94,9 +91,13 @@ fn fp32_weights(node: &NodeProto, initializers: &[TensorProto]) -> Option<Weight
     if packed.len() != n * blocks * block / 2 || scales.len() != n * blocks {
         return None;
     }
-    let mut values = vec![0f32; k * n];
-    for column in 0..n {
-        for b in 0..blocks {
+    // Written straight as the initializer's little-endian bytes. Blocks of
+    // rows outside, columns inside: the rows of one block across all columns
+    // stay in cache while they are filled (column by column over all rows
+    // strided through the whole matrix, three times slower at load).
+    let mut raw_data = vec![0u8; k * n * 4];
+    for b in 0..blocks {
+        for column in 0..n {
             let scale = scales[column * blocks + b];
             let bytes = &packed[(column * blocks + b) * block / 2..][..block / 2];
             for (j, byte) in bytes.iter().enumerate() {
@@ -105,7 +106,9 @@ fn fp32_weights(node: &NodeProto, initializers: &[TensorProto]) -> Option<Weight
                     (byte >> 4, b * block + 2 * j + 1),
                 ] {
                     if row < k {
-                        values[row * n + column] = (f32::from(nibble) - 8.0) * scale;
+                        let value = (f32::from(nibble) - 8.0) * scale;
+                        raw_data[(row * n + column) * 4..][..4]
+                            .copy_from_slice(&value.to_le_bytes());
                     }
                 }
             }
@@ -113,7 +116,7 @@ fn fp32_weights(node: &NodeProto, initializers: &[TensorProto]) -> Option<Weight
     }
     Some(Weights {
         dims: vec![k as i64, n as i64],
-        values,
+        raw_data,
     })
 }
 
@@ -179,5 +182,61 @@ mod tests {
         // rows k, columns n: w[k][0] = (nibble - 8) * 0.5, w[k][1] = (nibble - 8) * 2
         assert_eq!(weights, [0.0, -2.0, 0.5, 0.0, 1.0, 14.0, -4.0, 0.0]);
         assert_eq!(graph.initializer[0].dims, [4, 2]);
+    }
+
+    #[test]
+    fn several_blocks_and_a_padded_last_block() {
+        // K = 6 rows in blocks of 4 (the second block has 2 rows of padding),
+        // N = 3 columns; every nibble distinct enough to catch a misplaced one.
+        let (k, n, block) = (6usize, 3usize, 4usize);
+        let blocks = k.div_ceil(block);
+        let packed: Vec<u8> = (0..n * blocks * block / 2)
+            .map(|i| u8::try_from((i * 37 + 11) % 256).unwrap())
+            .collect();
+        let scales: Vec<f32> = (0..n * blocks).map(|i| 0.25 + i as f32).collect();
+        let mut expected = vec![0f32; k * n];
+        for column in 0..n {
+            for row in 0..k {
+                let byte = packed[(column * blocks + row / block) * block / 2 + (row % block) / 2];
+                let nibble = if row % 2 == 0 { byte & 0x0f } else { byte >> 4 };
+                expected[row * n + column] =
+                    (f32::from(nibble) - 8.0) * scales[column * blocks + row / block];
+            }
+        }
+        let node = NodeProto {
+            op_type: "MatMulNBits".into(),
+            input: vec!["a".into(), "q".into(), "s".into()],
+            attribute: vec![
+                int_attribute("K", 6),
+                int_attribute("N", 3),
+                int_attribute("block_size", 4),
+            ],
+            ..NodeProto::default()
+        };
+        let mut graph = GraphProto {
+            node: vec![node],
+            initializer: vec![
+                TensorProto {
+                    name: "q".into(),
+                    data_type: DataType::Uint8 as i32,
+                    raw_data: packed,
+                    ..TensorProto::default()
+                },
+                TensorProto {
+                    name: "s".into(),
+                    data_type: DataType::Float as i32,
+                    raw_data: scales.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    ..TensorProto::default()
+                },
+            ],
+            ..GraphProto::default()
+        };
+        assert_eq!(dequantize_matmul_nbits(&mut graph), 1);
+        let weights: Vec<f32> = graph.initializer[0]
+            .raw_data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        assert_eq!(weights, expected);
     }
 }
