@@ -74,11 +74,12 @@ def after_call(context, case, response) -> None:
             fresh = Response.from_requests(
                 session.send(response.request, timeout=30), verify=response.verify
             )
-        for name in ("status_code", "headers", "content", "content_size", "elapsed",
-                     "message", "http_version", "encoding"):
-            setattr(response, name, getattr(fresh, name))
-        if hasattr(response, "_deserialized"):
-            response._deserialized = None
+        # Take over everything the fresh answer carries, caches included: the
+        # parsed-JSON cache must go back to "not parsed" (NOT_SET); setting it
+        # to None made a retried 200 read as a `null` body.
+        for name in Response.__slots__:
+            if name not in ("request", "verify", "_override"):
+                setattr(response, name, getattr(fresh, name))
 
 
 @atexit.register
