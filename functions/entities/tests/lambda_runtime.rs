@@ -1,7 +1,8 @@
 //! The real `entities` binary, started the way Lambda starts it (a fresh
 //! process polling a runtime API) and asked about personal data: it answers,
 //! its stdout carries the EMF metrics (cold start, requests, model inference
-//! time per pack), and nothing of the text reaches stdout or stderr.
+//! time per pack), every stdout line is one whole JSON document, and nothing
+//! of the text reaches stdout or stderr.
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
@@ -33,6 +34,7 @@ async fn a_cold_start_answers_emits_metrics_and_logs_no_text() {
                 "stack-entities".to_owned(),
             ),
             ("AWS_LAMBDA_LOG_LEVEL".to_owned(), "TRACE".to_owned()),
+            ("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned()),
         ]
         .into(),
         ..Launch::default()
@@ -69,6 +71,17 @@ async fn a_cold_start_answers_emits_metrics_and_logs_no_text() {
     assert_eq!(later[0].http_status(), Some(422));
     assert!(start.init < start.first_response);
 
+    // Log lines from the warm-up and the runtime's client threads interleave
+    // with the metrics; each must still be one whole JSON line.
+    let broken: Vec<&str> = start
+        .stdout
+        .lines()
+        .filter(|line| serde_json::from_str::<Value>(line).is_err())
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "not one JSON document per line: {broken:#?}"
+    );
     let docs = emf_documents(&start.stdout);
     let has = |metric: &str, check: &dyn Fn(&Value) -> bool| {
         docs.iter().any(|doc| {
