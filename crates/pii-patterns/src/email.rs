@@ -18,7 +18,7 @@ use regex::Regex;
 use crate::regex;
 
 /// The reference: the limits written into the pattern.
-pub(crate) static BOUNDED: LazyLock<Regex> = LazyLock::new(|| {
+static BOUNDED: LazyLock<Regex> = LazyLock::new(|| {
     regex(
         r"\b[\p{L}\p{N}](?:[\p{L}\p{N}._%+-]{0,62}[\p{L}\p{N}])?@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}\b",
     )

@@ -59,6 +59,14 @@ struct Weights {
     raw_data: Vec<u8>,
 }
 
+/// An initializer's `raw_data` as fp32 values (ONNX stores them little-endian).
+fn f32s_from_le_bytes(raw_data: &[u8]) -> Vec<f32> {
+    raw_data
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
 fn attribute(node: &NodeProto, name: &str) -> Option<i64> {
     node.attribute.iter().find(|a| a.name == name).map(|a| a.i)
 }
@@ -82,11 +90,7 @@ fn fp32_weights(node: &NodeProto, initializers: &[TensorProto]) -> Option<Weight
     let scales: Vec<f32> = if scales.raw_data.is_empty() {
         scales.float_data.clone()
     } else {
-        scales
-            .raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect()
+        f32s_from_le_bytes(&scales.raw_data)
     };
     if packed.len() != n * blocks * block / 2 || scales.len() != n * blocks {
         return None;
@@ -94,7 +98,7 @@ fn fp32_weights(node: &NodeProto, initializers: &[TensorProto]) -> Option<Weight
     // Written straight as the initializer's little-endian bytes. Blocks of
     // rows outside, columns inside: the rows of one block across all columns
     // stay in cache while they are filled (column by column over all rows
-    // strided through the whole matrix, three times slower at load).
+    // strided through the whole matrix: 49 against 29 ms for pii-en-rampart).
     let mut raw_data = vec![0u8; k * n * 4];
     for b in 0..blocks {
         for column in 0..n {
@@ -174,11 +178,7 @@ mod tests {
         assert_eq!(graph.node[0].op_type, "MatMul");
         assert_eq!(graph.node[0].input, ["a", "q_fp32"]);
         assert_eq!(graph.initializer.len(), 1);
-        let weights: Vec<f32> = graph.initializer[0]
-            .raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let weights = f32s_from_le_bytes(&graph.initializer[0].raw_data);
         // rows k, columns n: w[k][0] = (nibble - 8) * 0.5, w[k][1] = (nibble - 8) * 2
         assert_eq!(weights, [0.0, -2.0, 0.5, 0.0, 1.0, 14.0, -4.0, 0.0]);
         assert_eq!(graph.initializer[0].dims, [4, 2]);
@@ -232,11 +232,7 @@ mod tests {
             ..GraphProto::default()
         };
         assert_eq!(dequantize_matmul_nbits(&mut graph), 1);
-        let weights: Vec<f32> = graph.initializer[0]
-            .raw_data
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let weights = f32s_from_le_bytes(&graph.initializer[0].raw_data);
         assert_eq!(weights, expected);
     }
 }
