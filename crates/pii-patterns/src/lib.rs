@@ -12,7 +12,13 @@ use std::{
 
 use regex::Regex;
 
+mod cards;
 mod email;
+mod phone;
+mod phone_metadata;
+
+pub use cards::{luhn, network as card_network, valid_card};
+pub use phone::valid_phone;
 
 /// A validated match.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,22 +41,19 @@ pub const ENTITY_TYPES: [&str; 7] = [
     "URL",
 ];
 
-fn regex(pattern: &str) -> Regex {
+pub(crate) fn regex(pattern: &str) -> Regex {
     // The patterns are constants covered by the tests below.
     Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
 }
 
 static URL_RE: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"(?i)\b(?:https?://|www\.)[^\s<>"'`{}|\\^]+"#));
-static CARD: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:\d[ -]?){12,18}\d\b"));
 static IBAN: LazyLock<Regex> = LazyLock::new(|| regex(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"));
 static SSN: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(\d{3})([- ])(\d{2})([- ])(\d{4})\b"));
 static IPV4: LazyLock<Regex> = LazyLock::new(|| regex(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"));
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?")
 });
-static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?:\+\d{1,3}[\s.-]?)?\(?\d{2,4}\)?(?:[\s.-]?\d{2,4}){2,4}\b"));
 
 /// Runs every recognizer over `text`. Matches may overlap each other (a URL
 /// containing an e-mail address, say); the caller resolves overlaps.
@@ -89,14 +92,14 @@ pub fn find_all(text: &str) -> Vec<Match> {
             );
         }
     }
-    for m in CARD.find_iter(text) {
+    for m in cards::CANDIDATE.find_iter(text) {
         let digits: Vec<u8> = m
             .as_str()
             .bytes()
             .filter(u8::is_ascii_digit)
             .map(|b| b - b'0')
             .collect();
-        if (13..=19).contains(&digits.len()) && luhn(&digits) && known_card_prefix(&digits) {
+        if valid_card(&digits) {
             add(m.start(), m.end(), "CREDIT_CARD", 1.0, "credit_card_luhn");
         }
     }
@@ -136,7 +139,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
             add(m.start(), m.end(), "IP_ADDRESS", 0.95, "ipv6");
         }
     }
-    for m in PHONE.find_iter(text) {
+    for m in phone::CANDIDATE.find_iter(text) {
         // Digits glued to letters or other digits are part of something else.
         let glued = text[..m.start()]
             .chars()
@@ -146,9 +149,12 @@ pub fn find_all(text: &str) -> Vec<Match> {
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_alphanumeric());
-        if !glued && valid_phone(m.as_str()) {
+        if glued {
+            continue;
+        }
+        if let Some(offset) = phone::valid_within(m.as_str()) {
             add(
-                m.start(),
+                m.start() + offset,
                 m.end(),
                 "PHONE_NUMBER",
                 0.75,
@@ -183,55 +189,6 @@ impl CharIndex {
     fn at(&self, byte: usize) -> usize {
         self.by_byte[byte.min(self.by_byte.len() - 1)]
     }
-}
-
-/// The Luhn checksum of a card number.
-pub fn luhn(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            let d = u32::from(*d);
-            if i % 2 == 1 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
-/// Issuer prefixes of the major card networks (Visa, Mastercard, Amex,
-/// Discover, JCB, Diners Club, UnionPay, Maestro).
-fn known_card_prefix(digits: &[u8]) -> bool {
-    let prefix = |n: usize| {
-        digits
-            .iter()
-            .take(n)
-            .fold(0u32, |acc, d| acc * 10 + u32::from(*d))
-    };
-    let (p1, p2, p3, p4, p6) = (prefix(1), prefix(2), prefix(3), prefix(4), prefix(6));
-    p1 == 4
-        || (51..=55).contains(&p2)
-        || (2221..=2720).contains(&p4)
-        || p2 == 34
-        || p2 == 37
-        || p4 == 6011
-        || p2 == 65
-        || (644..=649).contains(&p3)
-        || (622126..=622925).contains(&p6)
-        || (3528..=3589).contains(&p4)
-        || (300..=305).contains(&p3)
-        || p2 == 36
-        || p2 == 38
-        || p2 == 62
-        || p2 == 50
-        || (56..=58).contains(&p2)
-        || p2 == 63
-        || p2 == 67
 }
 
 /// IBAN lengths by country (ISO 13616 registry).
@@ -364,31 +321,18 @@ pub fn warm_up() {
     for pattern in [
         &email::FAST,
         &URL_RE,
-        &CARD,
+        &cards::CANDIDATE,
         &IBAN,
         &SSN,
         &IPV4,
         &IPV6,
-        &PHONE,
+        &phone::CANDIDATE,
     ] {
         LazyLock::force(pattern);
     }
-    valid_phone("+1 415 555 2671");
-}
-
-/// A number valid under libphonenumber's rules: international numbers by
-/// their country code, others as US numbers.
-pub fn valid_phone(candidate: &str) -> bool {
-    let digits = candidate.chars().filter(char::is_ascii_digit).count();
-    if !(7..=15).contains(&digits) {
-        return false;
-    }
-    let region = if candidate.trim_start().starts_with('+') {
-        None
-    } else {
-        Some(phonenumber::country::Id::US)
-    };
-    phonenumber::parse(region, candidate).is_ok_and(|number| phonenumber::is_valid(&number))
+    // The metadata of the default region's calling code (the others build
+    // when a number of theirs first appears: see phone_metadata).
+    valid_phone("415 555 2671");
 }
 
 #[cfg(test)]
@@ -442,6 +386,45 @@ mod tests {
     }
 
     #[test]
+    fn phones_in_the_formats_people_write() {
+        for (text, number) in [
+            ("Call 415.555.2671 today", "415.555.2671"),
+            ("Call 415 555 2671 today", "415 555 2671"),
+            ("Call (415)555-2671 today", "(415)555-2671"),
+            ("Call 1-415-555-2671 today", "1-415-555-2671"),
+            ("Call +1 (415) 555-2671 today", "+1 (415) 555-2671"),
+            ("Call (415) 555-2671 x1159 today", "(415) 555-2671 x1159"),
+            ("Call 415-555-2671 ext. 42 today", "415-555-2671 ext. 42"),
+            (
+                "Call 415-555-2671 extension 42 today",
+                "415-555-2671 extension 42",
+            ),
+            ("Call +44 (0) 20 7946 0958 today", "+44 (0) 20 7946 0958"),
+            ("Call +44(0)20 7946 0958 today", "+44(0)20 7946 0958"),
+            ("Call 0044 20 7946 0958 today", "0044 20 7946 0958"),
+            ("Appelez le +33 1 42 68 53 00 demain", "+33 1 42 68 53 00"),
+            ("Llame al +34 912 345 678 hoy", "+34 912 345 678"),
+            ("Ring +61 2 9374 4000 now", "+61 2 9374 4000"),
+            ("Ring +91 98765 43210 now", "+91 98765 43210"),
+            ("in 2024 (415) 555-2671 was her number", "(415) 555-2671"),
+        ] {
+            finds(text, number, "PHONE_NUMBER");
+        }
+    }
+
+    #[test]
+    fn number_runs_that_are_not_phones() {
+        for text in [
+            "Order 1234-567890 shipped",
+            "It cost 1,234,567 dollars",
+            "Dated 2024-05-17 at 10.30",
+            "Call 555 now",
+        ] {
+            misses(text, "PHONE_NUMBER");
+        }
+    }
+
+    #[test]
     fn cards_need_luhn_and_an_issuer() {
         finds(
             "card 4111 1111 1111 1111 exp",
@@ -451,6 +434,27 @@ mod tests {
         finds("amex 378282246310005.", "378282246310005", "CREDIT_CARD");
         misses("card 4111 1111 1111 1112", "CREDIT_CARD");
         misses("id 9999999999999995", "CREDIT_CARD"); // Luhn-valid, no issuer
+        finds(
+            "maestro 6759 6498 2643 8453",
+            "6759 6498 2643 8453",
+            "CREDIT_CARD",
+        );
+        finds(
+            "unionpay 6200000000000005",
+            "6200000000000005",
+            "CREDIT_CARD",
+        );
+        finds(
+            "jcb 3530-1113-3330-0000.",
+            "3530-1113-3330-0000",
+            "CREDIT_CARD",
+        );
+        finds("diners 3056 930902 5904", "3056 930902 5904", "CREDIT_CARD");
+        finds(
+            "mc 2221 0000 0000 0009",
+            "2221 0000 0000 0009",
+            "CREDIT_CARD",
+        );
     }
 
     #[test]
