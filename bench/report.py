@@ -21,9 +21,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, ".cache", "bench")
 PLOTS = os.path.join(ROOT, "bench", "plots")
 REFERENCE = "python-fastapi-spacy"
-# Issue 8's goals: first response of a cold start, entities' memory.
-COLD_START_GOAL_MS = {"health": 20, "cafe": 20, "predict": 20, "entities": 250}
-MEMORY_GOAL_MIB = 256
+REFERENCE_NER = "python-fastapi-spacy-ner"
+# Goals: first response of a cold start (issue 8; entities: issue 21), entities' memory (issue 21).
+COLD_START_GOAL_MS = {"health": 20, "cafe": 20, "predict": 20, "entities": 80}
+MEMORY_GOAL_MIB = 64
 
 
 def load(name):
@@ -88,39 +89,59 @@ def load_table(data, title):
     memory_table(data)
 
 
+def entities_vs_references(by_name, references, rust_name, rust_label):
+    """POST /entities (one Rust variant) against both Python references, with issue 21's goals."""
+    rows = []
+    for tokens in ("15", "120", "420"):
+        rust = by_name.get(f"{rust_name}, {tokens} tokens")
+        for ref, label in references:
+            python = by_name.get(f"{ref} POST /entities, {tokens} tokens")
+            if rust and python:
+                rows.append((tokens, label, rust, python))
+    if not rows:
+        return
+    print(f"Rust `POST /entities` at the {rust_label}:\n")
+    # Issue 21's goals: p50 <= 0.25x, p99 <= 0.5x, throughput >= 4x, against both references.
+    print("| text (tokens) | reference | Rust p50 | reference p50 | p50 ratio (goal <= 0.25) | Rust p99 | reference p99 "
+          "| p99 ratio (goal <= 0.5) | throughput ratio (goal >= 4) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for tokens, label, rust, python in rows:
+        p50, p99, rps = rust["p50_ms"] / python["p50_ms"], rust["p99_ms"] / python["p99_ms"], rust["rps"] / python["rps"]
+        mark = lambda ok: "met" if ok else "NOT met"  # noqa: E731
+        print(f"| {tokens} | {label} | {rust['p50_ms']:.2f} ms | {python['p50_ms']:.2f} ms | {p50:.2f} x ({mark(p50 <= 0.25)}) "
+              f"| {rust['p99_ms']:.2f} ms | {python['p99_ms']:.2f} ms | {p99:.2f} x ({mark(p99 <= 0.5)}) "
+              f"| {rps:.2f} x ({mark(rps >= 4)}) |")
+    print()
+    texts = sorted({r[0] for r in rows}, key=int)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.27
+    series = [(f"Rust entities, {rust_label}", "#4c72b0", lambda t: next(r[2] for r in rows if r[0] == t))]
+    for (ref, label), colour in zip(references, ("#c44e52", "#dd8452")):
+        if any(r[1] == label for r in rows):
+            series.append((f"FastAPI + {label}", colour,
+                           lambda t, label=label: next(r[3] for r in rows if r[0] == t and r[1] == label)))
+    for i, (label, colour, pick) in enumerate(series):
+        xs = [x + (i - (len(series) - 1) / 2) * width for x in range(len(texts))]
+        p50s = [pick(t)["p50_ms"] for t in texts]
+        ax.bar(xs, p50s, width, label=f"{label} (p50)", color=colour)
+        ax.errorbar(xs, p50s, yerr=[[0] * len(texts), [pick(t)["p99_ms"] - pick(t)["p50_ms"] for t in texts]],
+                    fmt="none", ecolor="black", capsize=3)
+    ax.set_xticks(list(range(len(texts))), [f"{t} tokens" for t in texts])
+    ax.set_ylabel("latency under load (ms; bar p50, whisker p99)")
+    ax.set_title("POST /entities under load: Rust function vs Python references")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(PLOTS, f"entities-load-{rust_label.split()[-1].strip('()')}.png"), dpi=110)
+    plt.close(fig)
+
+
 def load_runs(data):
     scenario_table(data, "Load runs")
     by_name = {r["name"]: r for r in data["scenarios"]}
-    rows = []
-    for tokens in ("15", "120", "420"):
-        rust = by_name.get(f"entities POST /entities, {tokens} tokens")
-        python = by_name.get(f"{REFERENCE} POST /entities, {tokens} tokens")
-        if rust and python:
-            rows.append((tokens, rust, python))
-    if rows:
-        print("| text (tokens) | Rust p50 | Python p50 | Rust / Python p50 | Rust p99 | Python p99 | Rust / Python p99 | throughput Rust / Python |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for tokens, rust, python in rows:
-            print(f"| {tokens} | {rust['p50_ms']:.2f} ms | {python['p50_ms']:.2f} ms | {rust['p50_ms'] / python['p50_ms']:.2f} x "
-                  f"| {rust['p99_ms']:.2f} ms | {python['p99_ms']:.2f} ms | {rust['p99_ms'] / python['p99_ms']:.2f} x "
-                  f"| {rust['rps'] / python['rps']:.2f} x |")
-        print()
-        fig, ax = plt.subplots(figsize=(7, 4))
-        xs = range(len(rows))
-        width = 0.38
-        ax.bar([x - width / 2 for x in xs], [r[1]["p50_ms"] for r in rows], width, label="Rust entities (p50)", color="#4c72b0")
-        ax.bar([x + width / 2 for x in xs], [r[2]["p50_ms"] for r in rows], width, label="FastAPI + spaCy sm (p50)", color="#c44e52")
-        ax.errorbar([x - width / 2 for x in xs], [r[1]["p50_ms"] for r in rows],
-                    yerr=[[0] * len(rows), [r[1]["p99_ms"] - r[1]["p50_ms"] for r in rows]], fmt="none", ecolor="black", capsize=3)
-        ax.errorbar([x + width / 2 for x in xs], [r[2]["p50_ms"] for r in rows],
-                    yerr=[[0] * len(rows), [r[2]["p99_ms"] - r[2]["p50_ms"] for r in rows]], fmt="none", ecolor="black", capsize=3)
-        ax.set_xticks(list(xs), [f"{r[0]} tokens" for r in rows])
-        ax.set_ylabel("latency under load (ms; bar p50, whisker p99)")
-        ax.set_title("POST /entities under load: Rust function vs Python reference")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(PLOTS, "entities-load.png"), dpi=110)
-        plt.close(fig)
+    references = [(REFERENCE, "spaCy full pipeline"), (REFERENCE_NER, "spaCy NER only")]
+    for rust_name, rust_label in (("entities POST /entities", "default size (sm)"),
+                                  ("entities-fast POST /entities (model_size fast)", "model_size fast")):
+        entities_vs_references(by_name, references, rust_name, rust_label)
 
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(data["scenarios"]) + 1.5))
     names = [r["name"] for r in data["scenarios"]]
@@ -140,7 +161,7 @@ def load_runs(data):
     labels = [m["process"].split(" ")[0] for m in data["memory"]]
     values = [m["peak_rss_kib"] / 1024 for m in data["memory"]]
     ax.barh(labels, values, color=["#c44e52" if l.startswith(REFERENCE) else "#4c72b0" for l in labels])
-    ax.axvline(MEMORY_GOAL_MIB, color="black", linestyle="--", linewidth=1, label="entities goal: 256 MB")
+    ax.axvline(MEMORY_GOAL_MIB, color="black", linestyle="--", linewidth=1, label=f"entities goal: {MEMORY_GOAL_MIB} MiB")
     ax.invert_yaxis()
     ax.set_xlabel("peak RSS of the largest instance under load (MiB)")
     ax.legend()

@@ -17,6 +17,7 @@
 # artefact, not the model's speed.
 #   RESULT_FILE=load.json   where the JSON goes (default .cache/bench/load.json)
 #   ONLY="health entities"  run only scenarios whose name starts with one of these
+#   FUNCTIONS="entities"    build and serve only these functions (default: all five)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -26,24 +27,29 @@ CONNECTIONS="${CONNECTIONS:-1}"
 CONCURRENCY="${CONCURRENCY:-1}"
 RESULT_FILE="${RESULT_FILE:-$ROOT/.cache/bench/load.json}"
 ONLY="${ONLY:-}"
+FUNCTIONS="${FUNCTIONS:-health docs predict cafe entities}"
+wanted() { [[ " $FUNCTIONS " == *" $1 "* ]]; }
 ensure_tools
 ensure_bench_tools
 ensure_wrk
 mkdir -p "$(dirname "$RESULT_FILE")"
 
 log "building the release functions and the harness (first build takes minutes)"
-cargo build --release --locked --bins -p lambda-harness -p health -p docs -p cafe -p predict -p entities
+packages=(-p lambda-harness)
+for function in $FUNCTIONS; do packages+=(-p "$function"); done
+cargo build --release --locked --bins "${packages[@]}"
 TARGET="$(cargo_target_dir)/release"
 
 WORK="$(mktemp -d)"
 export API_TOKEN="load-test-token-$RANDOM$RANDOM"
 # Single-threaded model runs on both sides, as on a 1-vCPU Lambda.
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 BLIS_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false
-DYNALITE_PID="" REF_PID=""
+DYNALITE_PID="" REF_PID="" REF_NER_PID=""
 FRONT_PIDS=()
 cleanup() {
   for pid in "${FRONT_PIDS[@]}"; do stop_group "$pid" TERM; done
   stop_group "$REF_PID" TERM
+  stop_group "$REF_NER_PID" TERM
   stop_group "$DYNALITE_PID" TERM
   rm -rf "$WORK"
 }
@@ -66,46 +72,56 @@ serve() {
   set +m
   URL[$function]="http://127.0.0.1:$port"
 }
-serve health
-serve docs
-serve predict --env "MODEL_DIR=$ROOT/models" --env BTC_TABLE=load-btc --env "DYNAMODB_ENDPOINT=$DB" --env BTC_CREATE_TABLE=true
-serve cafe --env "API_TOKEN=$API_TOKEN" --env CAFE_TABLE=load-cafe --env "DYNAMODB_ENDPOINT=$DB" --env CAFE_CREATE_TABLE=true
-serve entities --env "MODEL_DIR=$ROOT/models"
-REF_PORT="$(free_port)"
-REF="http://127.0.0.1:$REF_PORT"
-set -m
-"$BENCH_VENV/bin/uvicorn" app:app --app-dir "$ROOT/bench/reference" --host 127.0.0.1 --port "$REF_PORT" \
-  --workers "$CONCURRENCY" --http httptools --loop uvloop --log-level warning >"$WORK/reference.log" 2>&1 &
-REF_PID=$!
-set +m
+wanted health && serve health
+wanted docs && serve docs
+wanted predict && serve predict --env "MODEL_DIR=$ROOT/models" --env BTC_TABLE=load-btc --env "DYNAMODB_ENDPOINT=$DB" --env BTC_CREATE_TABLE=true
+wanted cafe && serve cafe --env "API_TOKEN=$API_TOKEN" --env CAFE_TABLE=load-cafe --env "DYNAMODB_ENDPOINT=$DB" --env CAFE_CREATE_TABLE=true
+wanted entities && serve entities --env "MODEL_DIR=$ROOT/models"
+# The two Python references: spaCy's whole pipeline (the original project),
+# and only its NER component behind an async route (REFERENCE_PIPES=ner).
+reference() { # reference PIPES LOG: starts uvicorn on a free port; sets REF_URL, REF_STARTED
+  local port; port="$(free_port)"
+  set -m
+  REFERENCE_PIPES="$1" "$BENCH_VENV/bin/uvicorn" app:app --app-dir "$ROOT/bench/reference" --host 127.0.0.1 \
+    --port "$port" --workers "$CONCURRENCY" --http httptools --loop uvloop --log-level warning >"$2" 2>&1 &
+  REF_STARTED=$!
+  set +m
+  REF_URL="http://127.0.0.1:$port"
+}
+reference all "$WORK/reference.log"; REF="$REF_URL" REF_PID="$REF_STARTED"
+reference ner "$WORK/reference-ner.log"; REF_NER="$REF_URL" REF_NER_PID="$REF_STARTED"
 
 for check in "health /" "docs /openapi.json" "predict /predict/model" "cafe /items" "entities /entities/models"; do
   function="${check%% *}"
+  wanted "$function" || continue
   wait_for 60 "${URL[$function]}${check#* }" || { tail -20 "$WORK/$function.log"; die "$function did not start"; }
 done
 wait_for 120 "$REF/" || { tail -40 "$WORK/reference.log"; die "the Python reference did not start"; }
-BASE_CAFE="${URL[cafe]}"
-
-for _ in $(seq 200); do
-  curl -s --max-time 10 -X POST "$BASE_CAFE/items" -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
-    -d '{"name":"Seed","price":"2.50","category":"seed"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
-done > "$WORK/ids"
+wait_for 120 "$REF_NER/" || { tail -40 "$WORK/reference-ner.log"; die "the NER-only Python reference did not start"; }
+: > "$WORK/ids"
+wanted cafe && for _ in $(seq 200); do
+  curl -s --max-time 10 -X POST "${URL[cafe]}/items" -H "Authorization: Bearer $API_TOKEN" -H 'Content-Type: application/json' \
+    -d '{"name":"Seed","price":"2.50","category":"seed"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' >> "$WORK/ids"
+done
 for text in "$ROOT"/bench/entities/texts/{015,120,420}.txt; do
   python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip()}))' "$text" \
     > "$WORK/entities-$(basename "$text" .txt).json"
+  python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip(), "model_size": "fast"}))' "$text" \
+    > "$WORK/entities-fast-$(basename "$text" .txt).json"
 done
 echo '{"closes":[91000.5,91800.25]}' > "$WORK/predict.json"
 
 # name | side | url | method | body file | script
-scenarios=(
-  "health GET /|rust|${URL[health]}/|GET||request.lua"
-  "docs GET /openapi.json|rust|${URL[docs]}/openapi.json|GET||request.lua"
-  "predict POST /predict|rust|${URL[predict]}/predict|POST|$WORK/predict.json|request.lua"
-  "cafe mixed (70% get, 10% list, 10% create, 10% patch)|rust|${URL[cafe]}|||cafe.lua"
-)
+scenarios=()
+wanted health && scenarios+=("health GET /|rust|${URL[health]}/|GET||request.lua")
+wanted docs && scenarios+=("docs GET /openapi.json|rust|${URL[docs]}/openapi.json|GET||request.lua")
+wanted predict && scenarios+=("predict POST /predict|rust|${URL[predict]}/predict|POST|$WORK/predict.json|request.lua")
+wanted cafe && scenarios+=("cafe mixed (70% get, 10% list, 10% create, 10% patch)|rust|${URL[cafe]}|||cafe.lua")
 for n in 015 120 420; do
-  scenarios+=("entities POST /entities, ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-$n.json|request.lua")
+  wanted entities && scenarios+=("entities POST /entities, ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-$n.json|request.lua")
+  wanted entities && scenarios+=("entities-fast POST /entities (model_size fast), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-fast-$n.json|request.lua")
   scenarios+=("python-fastapi-spacy POST /entities, ${n#0} tokens|python|$REF/entities|POST|$WORK/entities-$n.json|request.lua")
+  scenarios+=("python-fastapi-spacy-ner POST /entities, ${n#0} tokens|python|$REF_NER/entities|POST|$WORK/entities-$n.json|request.lua")
 done
 scenarios+=("python-fastapi-spacy GET /|python|$REF/|GET||request.lua")
 
@@ -142,15 +158,17 @@ peak_of() {
   echo "$peak"
 }
 : > "$WORK/memory.jsonl"
-for function in health docs predict cafe entities; do
+for function in $FUNCTIONS; do
   mapfile -t pids < <(pgrep -P "${FRONT[$function]}" || true)
   printf '{"process":"%s","instances":%d,"peak_rss_kib":%d}\n' "$function" "${#pids[@]}" "$(peak_of "${pids[@]}")" >> "$WORK/memory.jsonl"
 done
-# uvicorn's workers, not multiprocessing's resource tracker.
-mapfile -t pids < <(pgrep -P "$REF_PID" -f multiprocessing.spawn || true)
-# With one worker, uvicorn serves in its own process.
-(( ${#pids[@]} > 0 )) || pids=("$REF_PID")
-printf '{"process":"python-fastapi-spacy (uvicorn worker)","instances":%d,"peak_rss_kib":%d}\n' "${#pids[@]}" "$(peak_of "${pids[@]}")" >> "$WORK/memory.jsonl"
+for ref in "python-fastapi-spacy $REF_PID" "python-fastapi-spacy-ner $REF_NER_PID"; do
+  # uvicorn's workers, not multiprocessing's resource tracker.
+  mapfile -t pids < <(pgrep -P "${ref#* }" -f multiprocessing.spawn || true)
+  # With one worker, uvicorn serves in its own process.
+  (( ${#pids[@]} > 0 )) || pids=("${ref#* }")
+  printf '{"process":"%s (uvicorn worker)","instances":%d,"peak_rss_kib":%d}\n' "${ref%% *}" "${#pids[@]}" "$(peak_of "${pids[@]}")" >> "$WORK/memory.jsonl"
+done
 cat "$WORK/memory.jsonl"
 
 python3 - "$WORK/results.jsonl" "$WORK/memory.jsonl" "$RESULT_FILE" "$DURATION" "$CONNECTIONS" "$CONCURRENCY" <<'PY'

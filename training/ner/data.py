@@ -15,10 +15,14 @@ import numpy as np
 
 import features
 
-LABELS = [
+# OntoNotes types (the spaCy teacher's), then the personal-data types the
+# gold-labelled text of pii_text.py adds.
+ONTO_LABELS = [
     "CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
     "ORDINAL", "ORG", "PERCENT", "PERSON", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART",
 ]
+PII_LABELS = ["STREET_ADDRESS", "ZIP_CODE"]
+LABELS = ONTO_LABELS + PII_LABELS
 TAGS = ["O"] + [f"{p}-{label}" for label in LABELS for p in ("B", "I")]
 TAG_INDEX = {tag: i for i, tag in enumerate(TAGS)}
 
@@ -36,6 +40,25 @@ class Featurizer:
             cached = features.feature_rows(word, self.rows)
             self.cache[word] = cached
         return cached
+
+
+# Teacher labels the gold of a constructed text overrides: a name the
+# teacher finds outside the template's slots is a teacher error there.
+TEACHER_DROPPED_WITH_GOLD = {"PERSON"}
+
+
+def merge_gold(teacher: list[list], gold: list[list]) -> list[list]:
+    """The merge rule where both exist (EXPERIMENTS.md): constructed gold
+    wins; a teacher span that overlaps any gold span (an `O` span included:
+    values the patterns own) is dropped, and so is any teacher PERSON; the
+    teacher's other spans (DATE, ORG, CARDINAL...) stay."""
+    kept = [
+        list(t) for t in teacher
+        if t[2] not in TEACHER_DROPPED_WITH_GOLD
+        and not any(t[0] < g[1] and g[0] < t[1] for g in gold)
+    ]
+    kept.extend(list(g) for g in gold if g[2] != "O")
+    return sorted(kept)
 
 
 def tags_for(words: list[tuple[int, int]], ents: list[list]) -> tuple[list[int], int]:
@@ -68,7 +91,10 @@ def build(corpus: Path, labels: Path, rows: list[int], out_dir: Path) -> dict:
         if not words:
             continue
         text = record["text"]
-        tags, misaligned = tags_for(words, labelled["ents"])
+        ents = labelled["ents"]
+        if "gold" in record:
+            ents = merge_gold(ents, record["gold"])
+        tags, misaligned = tags_for(words, ents)
         split = by_split.setdefault(record["split"], {"feats": [], "tags": [], "lengths": []})
         split["feats"].extend(featurize(text[s:e]) for s, e in words)
         split["tags"].extend(tags)
@@ -76,7 +102,7 @@ def build(corpus: Path, labels: Path, rows: list[int], out_dir: Path) -> dict:
         s = stats.setdefault(record["split"], {"paragraphs": 0, "words": 0, "entities": 0, "misaligned": 0})
         s["paragraphs"] += 1
         s["words"] += len(words)
-        s["entities"] += len(labelled["ents"])
+        s["entities"] += len(ents)
         s["misaligned"] += misaligned
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, split in by_split.items():

@@ -36,6 +36,9 @@ FIXTURE_SENTENCES = [
     "Microsoft's first quarter revenue was $52.9 billion, up 13 percent.",
     "Zoë Ångström flew from São Paulo to Zürich 🚀 with Lufthansa.",
     "nothing to find here, only lowercase words and no names",
+    "hi, i'm priya natarajan and my new address is 14 Rue des Lilas, 75011 Paris.",
+    "Ship it to 1600 Pennsylvania Avenue NW, Washington, DC 20500 by Friday.",
+    "Name: MARTA KOWALSKA | Address: Flat 2, 18 Baker Street, London NW1 6XE",
 ]
 
 
@@ -117,9 +120,11 @@ def main() -> None:
         "window_tokens": train.CHUNK_WORDS if model.config.attention else 512,
         "window_overlap_tokens": 32 if model.config.attention else 64,
         "threshold": args.threshold,
-        "licence": "MIT (weights distilled from spaCy en_core_web_sm 3.8.0, MIT, by this "
-        "project's training/ner pipeline; see MODEL_CARD.md for the training text's licences)",
-        "source": "training/ner (this repository): a student of spaCy en_core_web_sm",
+        "licence": "MIT (weights distilled from spaCy en_core_web_sm 3.8.0, MIT, and trained on "
+        "personal-data text generated from PyPI faker values, MIT, by this project's "
+        "training/ner pipeline; see MODEL_CARD.md for the training text's licences)",
+        "source": "training/ner (this repository): a student of spaCy en_core_web_sm, with "
+        "personal-data labels from constructed text (pii_text.py)",
         "input": {
             "kind": "hashed-words",
             "tables": [{"feature": f, "rows": r} for f, r in zip(features.FEATURES, model.config.rows)],

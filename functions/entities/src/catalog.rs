@@ -14,6 +14,12 @@ use std::time::{Duration, Instant};
 use token_classifier::{PackConfig, TokenClassifier};
 use tokio::sync::{Mutex, OnceCell};
 
+/// The model size that runs only the default size's word-level student: one
+/// pass, no transformer (its personal-data recall is measured in
+/// functions/entities/QUALITY.md; the transformer still adds some, so it is
+/// not the default yet).
+pub const FAST_SIZE: &str = "fast";
+
 /// How long a pack that failed to load is answered with 503s before the next
 /// attempt (also the `Retry-After` of those answers).
 pub const RETRY_FAILED_LOAD: Duration = Duration::from_secs(30);
@@ -75,11 +81,18 @@ pub struct Catalog {
     pub packs: Vec<Arc<Pack>>,
 }
 
-/// Languages and sizes a request may ask for.
+/// Languages and sizes a request may ask for, and the model packs each
+/// runs (besides the validated patterns, which run at every size). At `sm`
+/// (default) and `lg` a word-level student of that size and the 6-layer
+/// personal-data transformer (tens of milliseconds per 100 words); at `fast`
+/// the `sm` student alone (about a millisecond per 100 words): BENCHMARKS.md
+/// has the measured figures.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub model_size: String,
     pub model_language: String,
+    /// Names of the model packs a request with this size and language runs.
+    pub packs: Vec<String>,
 }
 
 impl Catalog {
@@ -158,35 +171,60 @@ impl Catalog {
         );
     }
 
-    /// Every (size, language) a request may name.
+    /// Every (size, language) a request may name, with its packs.
     pub fn choices(&self) -> Vec<Choice> {
-        let mut choices: Vec<Choice> = self
+        let mut keys: Vec<(&str, &str)> = self
             .packs
             .iter()
-            .map(|p| Choice {
-                model_size: p.config.size.clone(),
-                model_language: p.config.language.clone(),
+            .flat_map(|p| {
+                let language = p.config.language.as_str();
+                // The fast size exists where the default size has a student.
+                let fast = (p.config.size == crate::DEFAULT_MODEL_SIZE && p.config.role != "pii")
+                    .then_some((FAST_SIZE, language));
+                std::iter::once((p.config.size.as_str(), language)).chain(fast)
             })
             .collect();
-        choices.sort();
-        choices.dedup();
-        choices
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .map(|(size, language)| Choice {
+                model_size: size.to_owned(),
+                model_language: language.to_owned(),
+                packs: self
+                    .select(size, language)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| p.config.name.clone())
+                    .collect(),
+            })
+            .collect()
     }
 
-    /// The packs that serve (size, language): those of exactly that size and
-    /// language, plus the personal-data packs of the language (wanted at every
-    /// size). `None` when nothing has that size and language.
+    /// The packs that serve (size, language): the packs of that size and
+    /// language plus the language's personal-data packs (the transformer),
+    /// except at [`FAST_SIZE`], which runs the default size's word-level
+    /// student alone. `None` when nothing serves that size and language.
     pub fn select(&self, size: &str, language: &str) -> Option<Vec<Arc<Pack>>> {
-        let exact = self
-            .packs
-            .iter()
-            .any(|p| p.config.size == size && p.config.language == language);
+        let (base, with_pii) = if size == FAST_SIZE {
+            (crate::DEFAULT_MODEL_SIZE, false)
+        } else {
+            (size, true)
+        };
+        let exact = self.packs.iter().any(|p| {
+            p.config.size == base
+                && p.config.language == language
+                && (with_pii || p.config.role != "pii")
+        });
         exact.then(|| {
             self.packs
                 .iter()
                 .filter(|p| {
                     p.config.language == language
-                        && (p.config.size == size || p.config.role == "pii")
+                        && if p.config.role == "pii" {
+                            with_pii
+                        } else {
+                            p.config.size == base
+                        }
                 })
                 .cloned()
                 .collect()

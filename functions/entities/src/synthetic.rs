@@ -398,6 +398,25 @@ pub fn score(
     by_type
 }
 
+/// Ordinary characters (not whitespace, outside every gold span) and how
+/// many of them some finding covers: what redaction takes from a reader
+/// that was not personal data.
+pub fn ordinary_masked(cases: &[Case], predictions: &[Vec<Predicted>]) -> (usize, usize) {
+    let (mut masked, mut ordinary) = (0, 0);
+    for (case, found) in cases.iter().zip(predictions) {
+        for (i, c) in case.text.chars().enumerate() {
+            if c.is_whitespace() || case.gold.iter().any(|g| g.start <= i && i < g.end) {
+                continue;
+            }
+            ordinary += 1;
+            if found.iter().any(|p| p.start <= i && i < p.end) {
+                masked += 1;
+            }
+        }
+    }
+    (masked, ordinary)
+}
+
 /// A pack's own predictions on the cases, scored. A failing model fails the
 /// measurement rather than scoring as if it had found nothing.
 pub fn measure_pack(
@@ -512,5 +531,24 @@ mod tests {
         assert_eq!(scores["PERSON"].covered, 1);
         assert_eq!(scores["PERSON"].predicted, 1);
         assert_eq!(scores["LOCATION"].predicted, 1);
+    }
+
+    #[test]
+    fn ordinary_characters_exclude_gold_and_whitespace() {
+        let case = Case {
+            text: "ab cd ef".into(),
+            gold: vec![Gold {
+                start: 3,
+                end: 5,
+                entity_type: "PERSON",
+            }],
+        };
+        let found = vec![Predicted {
+            start: 0,
+            end: 5,
+            entity_type: "PERSON".into(),
+        }];
+        // "ab" and "ef" are ordinary; "ab" is masked.
+        assert_eq!(ordinary_masked(&[case], &[found]), (2, 4));
     }
 }

@@ -56,17 +56,52 @@ async fn the_original_response_shape_with_masking() {
 }
 
 #[tokio::test]
+async fn each_size_runs_its_packs_and_fast_runs_no_transformer() {
+    for (size, packs) in [
+        ("lg", &["ner-en-lg", "pii-en-rampart"][..]),
+        ("fast", &["ner-en-sm"][..]),
+    ] {
+        let (status, body) =
+            post(json!({"text": "Hi, I am Sarah Johnson.", "model_size": size})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut models = model_names(&body);
+        models.sort_unstable();
+        assert_eq!(models, packs, "{size}");
+        assert!(has(&body, "PERSON", "Sarah Johnson"), "{size}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn self_disclosed_names_and_addresses() {
     let text = "Hi, my name is Sarah Johnson and I live at 742 Evergreen Terrace, Springfield.";
-    let body = analyze(text).await;
+    for size in ["sm", "lg", "fast"] {
+        let (status, body) = post(json!({"text": text, "model_size": size})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_offsets(text, &body);
+        assert_self_disclosure_found(&body);
+    }
+    // Lowercase, as people write in chats: the student learnt that register.
+    let (_, body) = post(
+        json!({"text": "hi im sarah johnson, my address is 742 evergreen terrace", "model_size": "fast"}),
+    )
+    .await;
     assert!(
         found(&body)
+            .iter()
+            .any(|(k, t)| k == "PERSON" && t.contains("sarah")),
+        "{body}"
+    );
+}
+
+fn assert_self_disclosure_found(body: &serde_json::Value) {
+    assert!(
+        found(body)
             .iter()
             .any(|(k, t)| k == "PERSON" && t.contains("Sarah")),
         "{body}"
     );
     assert!(
-        found(&body)
+        found(body)
             .iter()
             .any(|(k, t)| k == "STREET_ADDRESS" && t.contains("Evergreen")),
         "{body}"
@@ -219,11 +254,21 @@ async fn packs_are_listed_with_labels_licence_and_choices() {
             .contains(&json!("PERSON"))
     );
     assert!(pack["model_bytes"].as_u64().unwrap() > 1_000_000);
+    let choices = body["choices"].as_array().unwrap();
+    for (size, packs) in [
+        ("sm", json!(["ner-en-sm", "pii-en-rampart"])),
+        ("fast", json!(["ner-en-sm"])),
+    ] {
+        assert!(
+            choices.contains(&json!({"model_size": size, "model_language": "en", "packs": packs})),
+            "{choices:?}"
+        );
+    }
     assert!(
-        body["choices"]
-            .as_array()
-            .unwrap()
-            .contains(&json!({"model_size": "sm", "model_language": "en"}))
+        choices.contains(
+            &json!({"model_size": "lg", "model_language": "en", "packs": ["ner-en-lg", "pii-en-rampart"]})
+        ),
+        "{choices:?}"
     );
     assert!(
         body["pattern_recognizers"]
