@@ -110,21 +110,16 @@ mod tests {
 
     /// Every `<exampleNumber>` of every territory, with its calling code.
     fn examples() -> Vec<(u16, String)> {
-        let xml = include_str!("../data/PhoneNumberMetadata.xml");
-        let mut out = Vec::new();
-        for territory in xml.split("<territory ").skip(1) {
-            let code: u16 = territory
-                .split("countryCode=\"")
-                .nth(1)
-                .and_then(|rest| rest.split('"').next())
-                .and_then(|c| c.parse().ok())
-                .expect("every territory has a countryCode");
-            for piece in territory.split("<exampleNumber>").skip(1) {
-                let number = piece.split('<').next().unwrap_or_default();
-                out.push((code, number.to_owned()));
-            }
-        }
-        out
+        phone_metadata::territories()
+            .flat_map(|(code, territory)| {
+                territory
+                    .split("<exampleNumber>")
+                    .skip(1)
+                    .map(move |piece| {
+                        (code, piece.split('<').next().unwrap_or_default().to_owned())
+                    })
+            })
+            .collect()
     }
 
     #[test]

@@ -41,6 +41,15 @@ static TERRITORIES: LazyLock<HashMap<u16, Vec<(usize, usize)>>> = LazyLock::new(
     by_code
 });
 
+/// Each territory's calling code and its `<territory>` element.
+pub(crate) fn territories() -> impl Iterator<Item = (u16, &'static str)> {
+    TERRITORIES.iter().flat_map(|(code, ranges)| {
+        ranges
+            .iter()
+            .map(move |(start, end)| (*code, &XML[*start..*end]))
+    })
+}
+
 fn attribute<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     let key = format!(" {name}=\"");
     let start = head.find(&key)? + key.len();
