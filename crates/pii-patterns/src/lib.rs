@@ -3,6 +3,10 @@
 //! checksum, a numbering plan, valid ranges), so "4111 1111 1111 1112" is not a
 //! card and "000-12-3456" is not a social security number.
 //!
+//! National identifiers ([`national`]) carry their country; a caller may run
+//! only some countries' ([`find`]). Request-defined deny lists and patterns
+//! are in [`custom`], the context-word rule in [`context`].
+//!
 //! Offsets are Unicode code points.
 
 use std::{
@@ -13,7 +17,10 @@ use std::{
 use regex::Regex;
 
 mod cards;
+pub mod context;
+pub mod custom;
 mod email;
+pub mod national;
 mod phone;
 mod phone_metadata;
 
@@ -26,20 +33,129 @@ pub struct Match {
     pub start: usize,
     pub end: usize,
     pub entity_type: &'static str,
+    /// The final score: `raw_score`, raised when a context word is near.
     pub score: f32,
     pub recognizer: &'static str,
+    /// The check the candidate passed, in words (`Luhn check digit, ...`).
+    pub validation: &'static str,
+    /// The recognizer's score before context.
+    pub raw_score: f32,
+    /// The context entry found near the match, if any.
+    pub context: Option<&'static str>,
+}
+
+/// A built-in recognizer, as `GET /entities/models` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recognizer {
+    pub name: &'static str,
+    pub entity_type: &'static str,
+    /// ISO 3166 alpha-2 country of a national identifier; `None` for
+    /// recognizers of every country.
+    pub country: Option<&'static str>,
+    pub validation: &'static str,
+    pub score: f32,
+    pub context: &'static [&'static str],
+    /// Reported only with a context word near (see [`context`]).
+    pub context_required: bool,
+}
+
+const fn global(
+    name: &'static str,
+    entity_type: &'static str,
+    validation: &'static str,
+    score: f32,
+) -> Recognizer {
+    Recognizer {
+        name,
+        entity_type,
+        country: None,
+        validation,
+        score,
+        context: &[],
+        context_required: false,
+    }
+}
+
+const EMAIL: Recognizer = global(
+    "email_pattern",
+    "EMAIL_ADDRESS",
+    "RFC 5321 length limits, a dotted domain with a 2-24 letter top level",
+    1.0,
+);
+const URL: Recognizer = global(
+    "url_pattern",
+    "URL",
+    "parses as a URL with a dotted host",
+    0.85,
+);
+const CARD: Recognizer = global(
+    "credit_card_luhn",
+    "CREDIT_CARD",
+    "Luhn check digit, issuer range and length",
+    1.0,
+);
+const IBAN_RECOGNIZER: Recognizer = global(
+    "iban_mod97",
+    "IBAN_CODE",
+    "ISO 7064 mod 97 and the country's length",
+    1.0,
+);
+const US_SSN: Recognizer = Recognizer {
+    country: Some("US"),
+    ..global(
+        "us_ssn_ranges",
+        "US_SSN",
+        "area, group and serial ranges; advertised numbers excluded",
+        0.85,
+    )
+};
+const IPV4_RECOGNIZER: Recognizer = global("ipv4", "IP_ADDRESS", "parses as an IPv4 address", 0.95);
+const IPV6_RECOGNIZER: Recognizer = global("ipv6", "IP_ADDRESS", "parses as an IPv6 address", 0.95);
+const PHONE: Recognizer = global(
+    "phone_libphonenumber",
+    "PHONE_NUMBER",
+    "libphonenumber numbering plan of the calling code (US by default)",
+    0.75,
+);
+
+/// Every built-in recognizer: the global ones, then the national identifiers.
+pub fn recognizers() -> Vec<Recognizer> {
+    let mut all = vec![
+        EMAIL,
+        URL,
+        CARD,
+        IBAN_RECOGNIZER,
+        US_SSN,
+        IPV4_RECOGNIZER,
+        IPV6_RECOGNIZER,
+        PHONE,
+    ];
+    all.extend(national::RECOGNIZERS.iter().map(|n| Recognizer {
+        name: n.name,
+        entity_type: n.entity_type,
+        country: Some(n.country),
+        validation: n.validation,
+        score: n.score,
+        context: n.context,
+        context_required: n.context_required,
+    }));
+    all
+}
+
+/// The countries whose identifiers are recognised, sorted.
+pub fn countries() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = recognizers().iter().filter_map(|r| r.country).collect();
+    all.sort_unstable();
+    all.dedup();
+    all
 }
 
 /// Entity types these recognizers report.
-pub const ENTITY_TYPES: [&str; 7] = [
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "IP_ADDRESS",
-    "URL",
-];
+pub fn entity_types() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = recognizers().iter().map(|r| r.entity_type).collect();
+    all.dedup();
+    all
+}
 
 pub(crate) fn regex(pattern: &str) -> Regex {
     // The patterns are constants covered by the tests below.
@@ -55,22 +171,32 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)(?:[0-9a-f]{0,4}:){2,7}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?")
 });
 
-/// Runs every recognizer over `text`. Matches may overlap each other (a URL
-/// containing an e-mail address, say); the caller resolves overlaps.
+/// Runs every recognizer over `text`: [`find`] for all countries.
 pub fn find_all(text: &str) -> Vec<Match> {
+    find(text, None)
+}
+
+/// Runs the global recognizers and the national ones of `countries` (ISO
+/// 3166 alpha-2; `None` for all) over `text`. Matches may overlap each other
+/// (a URL containing an e-mail address, say); the caller resolves overlaps.
+pub fn find(text: &str, countries: Option<&[&str]>) -> Vec<Match> {
+    let runs = |country: &str| countries.is_none_or(|list| list.contains(&country));
     let chars = CharIndex::new(text);
     let mut found = Vec::new();
-    let mut add = |start: usize, end: usize, entity_type, score, recognizer| {
+    let mut add = |start: usize, end: usize, recognizer: &Recognizer| {
         found.push(Match {
             start: chars.at(start),
             end: chars.at(end),
-            entity_type,
-            score,
-            recognizer,
+            entity_type: recognizer.entity_type,
+            score: recognizer.score,
+            recognizer: recognizer.name,
+            validation: recognizer.validation,
+            raw_score: recognizer.score,
+            context: None,
         });
     };
     for (start, end) in email::find(text) {
-        add(start, end, "EMAIL_ADDRESS", 1.0, "email_pattern");
+        add(start, end, &EMAIL);
     }
     for m in URL_RE.find_iter(text) {
         let trimmed = m
@@ -83,13 +209,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
         };
         if url::Url::parse(&candidate).is_ok_and(|u| u.host_str().is_some_and(|h| h.contains('.')))
         {
-            add(
-                m.start(),
-                m.start() + trimmed.len(),
-                "URL",
-                0.85,
-                "url_pattern",
-            );
+            add(m.start(), m.start() + trimmed.len(), &URL);
         }
     }
     for m in cards::CANDIDATE.find_iter(text) {
@@ -100,15 +220,15 @@ pub fn find_all(text: &str) -> Vec<Match> {
             .map(|b| b - b'0')
             .collect();
         if valid_card(&digits) {
-            add(m.start(), m.end(), "CREDIT_CARD", 1.0, "credit_card_luhn");
+            add(m.start(), m.end(), &CARD);
         }
     }
     for m in IBAN.find_iter(text) {
         if valid_iban(m.as_str()) {
-            add(m.start(), m.end(), "IBAN_CODE", 1.0, "iban_mod97");
+            add(m.start(), m.end(), &IBAN_RECOGNIZER);
         }
     }
-    for c in SSN.captures_iter(text) {
+    for c in SSN.captures_iter(text).filter(|_| runs("US")) {
         let (Some(all), Some(area), Some(sep1), Some(group), Some(sep2), Some(serial)) =
             (c.get(0), c.get(1), c.get(2), c.get(3), c.get(4), c.get(5))
         else {
@@ -117,7 +237,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
         if sep1.as_str() == sep2.as_str()
             && valid_ssn(area.as_str(), group.as_str(), serial.as_str())
         {
-            add(all.start(), all.end(), "US_SSN", 0.85, "us_ssn_ranges");
+            add(all.start(), all.end(), &US_SSN);
         }
     }
     for m in IPV4.find_iter(text) {
@@ -125,7 +245,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
             c == '.' && text[m.end() + 1..].starts_with(|d: char| d.is_ascii_digit())
         });
         if bounded && m.as_str().parse::<Ipv4Addr>().is_ok() {
-            add(m.start(), m.end(), "IP_ADDRESS", 0.95, "ipv4");
+            add(m.start(), m.end(), &IPV4_RECOGNIZER);
         }
     }
     for m in IPV6.find_iter(text) {
@@ -136,7 +256,7 @@ pub fn find_all(text: &str) -> Vec<Match> {
             .next_back()
             .is_none_or(|c| !c.is_ascii_hexdigit() && c != ':');
         if colons >= 2 && before_ok && candidate.parse::<Ipv6Addr>().is_ok() {
-            add(m.start(), m.end(), "IP_ADDRESS", 0.95, "ipv6");
+            add(m.start(), m.end(), &IPV6_RECOGNIZER);
         }
     }
     for m in phone::CANDIDATE.find_iter(text) {
@@ -153,13 +273,35 @@ pub fn find_all(text: &str) -> Vec<Match> {
             continue;
         }
         if let Some(offset) = phone::valid_within(m.as_str()) {
-            add(
-                m.start() + offset,
-                m.end(),
-                "PHONE_NUMBER",
-                0.75,
-                "phone_libphonenumber",
-            );
+            add(m.start() + offset, m.end(), &PHONE);
+        }
+    }
+    for recognizer in national::RECOGNIZERS.iter().filter(|r| runs(r.country)) {
+        for m in recognizer.candidate.find_iter(text) {
+            if !(recognizer.valid)(m.as_str()) {
+                continue;
+            }
+            let words = context::Context::new(recognizer.context);
+            let entry = words
+                .near(text, m.start(), m.end())
+                .and_then(|found| recognizer.context.iter().find(|e| **e == found));
+            if recognizer.context_required && entry.is_none() {
+                continue;
+            }
+            found.push(Match {
+                start: chars.at(m.start()),
+                end: chars.at(m.end()),
+                entity_type: recognizer.entity_type,
+                score: if entry.is_some() {
+                    context::boosted(recognizer.score)
+                } else {
+                    recognizer.score
+                },
+                recognizer: recognizer.name,
+                validation: recognizer.validation,
+                raw_score: recognizer.score,
+                context: entry.copied(),
+            });
         }
     }
     found.sort_by_key(|m| (m.start, m.end));
@@ -167,13 +309,13 @@ pub fn find_all(text: &str) -> Vec<Match> {
 }
 
 /// Byte offset -> code point offset, for one text.
-struct CharIndex {
+pub(crate) struct CharIndex {
     /// Code point index of every byte offset that starts a character (and the end).
     by_byte: Vec<usize>,
 }
 
 impl CharIndex {
-    fn new(text: &str) -> Self {
+    pub(crate) fn new(text: &str) -> Self {
         let mut by_byte = vec![0; text.len() + 1];
         let mut count = 0;
         for (byte, c) in text.char_indices() {
@@ -186,7 +328,7 @@ impl CharIndex {
         Self { by_byte }
     }
 
-    fn at(&self, byte: usize) -> usize {
+    pub(crate) fn at(&self, byte: usize) -> usize {
         self.by_byte[byte.min(self.by_byte.len() - 1)]
     }
 }
@@ -329,6 +471,9 @@ pub fn warm_up() {
         &phone::CANDIDATE,
     ] {
         LazyLock::force(pattern);
+    }
+    for recognizer in national::RECOGNIZERS {
+        LazyLock::force(recognizer.candidate);
     }
     // The metadata of the default region's calling code (the others build
     // when a number of theirs first appears: see phone_metadata).
@@ -525,12 +670,117 @@ mod tests {
         assert!(got.ends_with("@example.com"), "{got}");
     }
 
+    #[test]
+    fn national_identifiers_in_text() {
+        for (text, value, kind) in [
+            ("NI number AB 12 34 56 C.", "AB 12 34 56 C", "UK_NINO"),
+            ("My NHS number is 943 476 5919", "943 476 5919", "UK_NHS"),
+            ("DNI 12345678Z", "12345678Z", "ES_NIF"),
+            ("NIE: X1234567L", "X1234567L", "ES_NIE"),
+            (
+                "codice fiscale RSSMRA85T10A562S",
+                "RSSMRA85T10A562S",
+                "IT_FISCAL_CODE",
+            ),
+            (
+                "numéro de sécurité sociale 2 55 08 14 168 025 38",
+                "2 55 08 14 168 025 38",
+                "FR_NIR",
+            ),
+            ("Steuer-ID: 86095742719", "86095742719", "DE_TAX_ID"),
+            ("SIN 130 692 544", "130 692 544", "CA_SIN"),
+            ("Aadhaar no. 2345 6789 0124", "2345 6789 0124", "IN_AADHAAR"),
+            ("my TFN is 123 456 782", "123 456 782", "AU_TFN"),
+        ] {
+            finds(text, value, kind);
+        }
+    }
+
+    #[test]
+    fn national_look_alikes_stay_unfound() {
+        for (text, kind) in [
+            ("NI number GB 12 34 56 C.", "UK_NINO"),
+            ("My NHS number is 943 476 5918", "UK_NHS"),
+            ("Order 943 476 5919 shipped", "UK_NHS"), // valid, but no context
+            ("DNI 12345678A", "ES_NIF"),
+            ("codice fiscale RSSMRA85T10A562T", "IT_FISCAL_CODE"),
+            ("sécurité sociale 2 55 08 14 168 025 39", "FR_NIR"),
+            ("Steuer-ID: 86095742718", "DE_TAX_ID"),
+            ("SIN 130 692 545", "CA_SIN"),
+            ("Aadhaar no. 2345 6789 0125", "IN_AADHAAR"),
+            ("TFN 123 456 783", "AU_TFN"),
+            ("invoice 123 456 782", "AU_TFN"),
+        ] {
+            misses(text, kind);
+        }
+    }
+
+    #[test]
+    fn countries_choose_the_national_recognizers() {
+        let text = "NHS 943 476 5919, DNI 12345678Z, SSN 536-22-1234, mail a@example.com";
+        // The NHS number is shaped like a US phone number too: the caller's
+        // overlap rule picks one (the boosted NHS score is higher).
+        let kinds = |countries: Option<&[&str]>| -> Vec<&str> {
+            find(text, countries)
+                .iter()
+                .map(|m| m.entity_type)
+                .filter(|t| *t != "PHONE_NUMBER")
+                .collect()
+        };
+        assert_eq!(kinds(Some(&["GB"])), ["UK_NHS", "EMAIL_ADDRESS"]);
+        assert_eq!(
+            kinds(Some(&["ES", "US"])),
+            ["ES_NIF", "US_SSN", "EMAIL_ADDRESS"]
+        );
+        assert_eq!(kinds(None), ["UK_NHS", "ES_NIF", "US_SSN", "EMAIL_ADDRESS"]);
+        assert!(countries().contains(&"IN") && countries().contains(&"US"));
+    }
+
+    #[test]
+    fn context_raises_the_score_and_is_reported() {
+        let with = find("National Insurance: AB 12 34 56 C", None);
+        let without = find("ref AB 12 34 56 C", None);
+        assert_eq!(with[0].context, Some("national insurance"));
+        assert!((with[0].raw_score - 0.85).abs() < 1e-6 && (with[0].score - 1.0).abs() < 1e-6);
+        assert_eq!(without[0].context, None);
+        assert!((without[0].score - 0.85).abs() < 1e-6);
+        assert!(with[0].validation.contains("HMRC"));
+    }
+
+    #[test]
+    fn every_recognizer_is_listed_once() {
+        let all = recognizers();
+        let mut names: Vec<&str> = all.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert!(entity_types().contains(&"IT_FISCAL_CODE"));
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_and_spans_are_in_bounds(text in "\\PC{0,200}") {
             let count = text.chars().count();
             for m in find_all(&text) {
                 proptest::prop_assert!(m.start < m.end && m.end <= count);
+            }
+        }
+
+        #[test]
+        fn checks_never_panic(text in "\\PC{0,24}") {
+            for valid in [
+                national::valid_uk_nino,
+                national::valid_uk_nhs,
+                national::valid_es_nif,
+                national::valid_es_nie,
+                national::valid_it_fiscal_code,
+                national::valid_fr_nir,
+                national::valid_de_tax_id,
+                national::valid_ca_sin,
+                national::valid_in_aadhaar,
+                national::valid_au_tfn,
+            ] {
+                let _ = valid(&text);
             }
         }
     }

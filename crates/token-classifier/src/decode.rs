@@ -30,6 +30,9 @@ pub struct Span {
     pub end: usize,
     pub entity_type: String,
     pub score: f32,
+    /// The model's own label types that make it up, in order (`GIVEN_NAME`,
+    /// `SURNAME` for one PERSON), for explanations.
+    pub model_types: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +153,9 @@ pub fn decode(text: &[char], tokens: &[TokenPrediction], config: &PackConfig) ->
             last.end = end;
             last.score = (last.score * *last_count as f32 + total) / (*last_count + count) as f32;
             *last_count += count;
+            if !last.model_types.iter().any(|t| t == kind) {
+                last.model_types.push(kind.to_owned());
+            }
             continue;
         }
         spans.push((
@@ -158,6 +164,7 @@ pub fn decode(text: &[char], tokens: &[TokenPrediction], config: &PackConfig) ->
                 end,
                 entity_type: entity_type.to_owned(),
                 score: total / count as f32,
+                model_types: vec![kind.to_owned()],
             },
             count,
         ));
@@ -179,6 +186,11 @@ pub fn merge_windows(mut spans: Vec<Span>) -> Vec<Span> {
             {
                 last.end = last.end.max(span.end);
                 last.score = last.score.max(span.score);
+                for kind in span.model_types {
+                    if !last.model_types.contains(&kind) {
+                        last.model_types.push(kind);
+                    }
+                }
             }
             _ => merged.push(span),
         }
@@ -303,6 +315,7 @@ mod tests {
             end,
             entity_type: t.into(),
             score: 0.9,
+            model_types: vec![t.into()],
         };
         let merged = merge_windows(vec![
             span(10, 14, "PERSON"),

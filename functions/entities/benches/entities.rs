@@ -129,7 +129,7 @@ fn benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4));
     for (name, text) in texts() {
         group.bench_with_input(BenchmarkId::from_parameter(name), text, |b, text| {
-            b.iter(|| entities::analyze::pattern_findings(black_box(text)))
+            b.iter(|| entities::analyze::pattern_findings(black_box(text), None))
         });
     }
     group.finish();

@@ -18,10 +18,9 @@
 use std::{path::PathBuf, sync::Arc};
 
 use axum::body::Body;
-use entities::synthetic::{self, Predicted, TypeScore};
+use entities::synthetic::{self, Predicted};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use token_classifier::TokenClassifier;
 use tower::ServiceExt;
 
@@ -32,31 +31,6 @@ fn models() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
         .join("../../models")
-}
-
-fn table(scores: &BTreeMap<String, TypeScore>) -> String {
-    let mut out = String::from(
-        "| type | gold spans | found (exact span and type) | precision | recall | F1 | redacted |\n|---|---|---|---|---|---|---|\n",
-    );
-    for (kind, s) in scores {
-        if s.support == 0 {
-            out.push_str(&format!(
-                "| {kind} (no gold) | 0 | {} predicted | - | - | - | - |\n",
-                s.predicted
-            ));
-            continue;
-        }
-        out.push_str(&format!(
-            "| {kind} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} |\n",
-            s.support,
-            s.exact,
-            s.precision(),
-            s.recall(),
-            s.f1(),
-            s.redacted()
-        ));
-    }
-    out
 }
 
 /// The service's findings for every case at one size, through the router.
@@ -131,7 +105,7 @@ async fn main() {
          (this pack serves at `lg`) are in functions/entities/QUALITY.md.\n\n\
          ## The model pack alone\n\n{}",
         synthetic::TEMPLATE_COUNT,
-        table(&pack_alone),
+        synthetic::table(&pack_alone),
     );
     println!("{pack_report}");
 
@@ -170,7 +144,7 @@ async fn main() {
              {ordinary} ({:.2} %) with every type; {masked_pii} ({:.2} %) with the personal-data \
              types only.\n",
             packs.join(" + "),
-            table(&synthetic::score(&cases, &found)),
+            synthetic::table(&synthetic::score(&cases, &found)),
             100.0 * masked as f64 / ordinary.max(1) as f64,
             100.0 * masked_pii as f64 / ordinary.max(1) as f64,
         ));

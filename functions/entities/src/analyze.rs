@@ -1,8 +1,9 @@
 //! Finding entities: every recognizer's candidates, then one span per region.
 //!
-//! Overlap rule: candidates are ranked by (1) validated pattern matches before
-//! model predictions, since a checksum or numbering-plan check is stronger
-//! evidence than a score; (2) higher score; (3) longer span; (4) earlier start.
+//! Overlap rule: candidates are ranked by (1) validated pattern matches and
+//! the request's own recognizers before model predictions, since a checksum,
+//! a numbering-plan check or the caller's explicit rule is stronger evidence
+//! than a score; (2) higher score; (3) longer span; (4) earlier start.
 //! Going down that ranking, a candidate is kept when it overlaps nothing kept
 //! so far. The result is sorted by start and free of overlaps.
 
@@ -20,10 +21,47 @@ pub struct Finding {
     pub source: String,
     #[serde(skip)]
     pub validated: bool,
+    #[serde(skip)]
+    pub explanation: Explanation,
 }
 
-pub fn pattern_findings(text: &str) -> Vec<Finding> {
-    pii_patterns::find_all(text)
+/// Why an entity was reported (`explain: true`). Never logged: it is about
+/// the request's text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Explanation {
+    /// `pattern` (a built-in validated pattern), `model` (a model pack),
+    /// `request_pattern` or `deny_list` (the request's own recognizers).
+    pub kind: &'static str,
+    /// The recognizer's name: a pattern recognizer, a pack, or the request
+    /// recognizer's `name`.
+    pub recognizer: String,
+    /// The request pattern's name, for `request_pattern`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The model's own label types the entity is made of (`GIVEN_NAME`,
+    /// `SURNAME` for one PERSON), for `model`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub model_types: Vec<String>,
+    /// The check the match passed, for `pattern` (e.g. `Luhn check digit,
+    /// issuer range and length`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<String>,
+    /// The context entry found near the match, which raised its score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_word: Option<String>,
+    /// The recognizer's score before context.
+    #[schema(minimum = 0, maximum = 1)]
+    pub raw_score: f32,
+    /// The score reported.
+    #[schema(minimum = 0, maximum = 1)]
+    pub score: f32,
+}
+
+/// The built-in pattern recognizers' findings: the global ones and the
+/// national identifiers of `countries` (`None`: all).
+pub fn pattern_findings(text: &str, countries: Option<&[String]>) -> Vec<Finding> {
+    let countries: Option<Vec<&str>> = countries.map(|c| c.iter().map(String::as_str).collect());
+    pii_patterns::find(text, countries.as_deref())
         .into_iter()
         .map(|m| Finding {
             start: m.start,
@@ -32,6 +70,16 @@ pub fn pattern_findings(text: &str) -> Vec<Finding> {
             score: m.score,
             source: m.recognizer.to_owned(),
             validated: true,
+            explanation: Explanation {
+                kind: "pattern",
+                recognizer: m.recognizer.to_owned(),
+                pattern: None,
+                model_types: Vec::new(),
+                validation: Some(m.validation.to_owned()),
+                context_word: m.context.map(str::to_owned),
+                raw_score: m.raw_score,
+                score: m.score,
+            },
         })
         .collect()
 }
@@ -74,6 +122,7 @@ mod tests {
             score,
             source: "t".into(),
             validated,
+            explanation: Explanation::default(),
         }
     }
 

@@ -71,6 +71,7 @@ mod tests {
             score: 1.0,
             source: "t".into(),
             validated: true,
+            explanation: Default::default(),
         }
     }
 

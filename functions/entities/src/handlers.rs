@@ -8,9 +8,12 @@ use shared::{ApiError, LocPart, ValidJson};
 
 use crate::{
     Catalog, MAX_TEXT_CHARS,
-    analyze::{Finding, pattern_findings, resolve_overlaps},
+    analyze::{Explanation, Finding, pattern_findings, resolve_overlaps},
     anonymize::{Operator, anonymize},
     catalog::Choice,
+    steering::{
+        AllowListMatch, MAX_ALLOW_ENTRIES, MAX_ALLOW_ENTRY_CHARS, RequestRecognizer, Steering,
+    },
 };
 
 /// A text to analyse and how to redact what is found.
@@ -20,6 +23,23 @@ use crate::{
     "text": "Call Jane Doe on +44 20 7946 0958 or mail jane@example.com.",
     "operator": "replace"
 }))]
+#[schema(examples(
+    json!({
+        "text": "Call Jane Doe on +44 20 7946 0958 or mail jane@example.com.",
+        "operator": "replace"
+    }),
+    json!({
+        "text": "Employee EMP-123456 (Acme Corp) asked Jane about NHS number 943 476 5919.",
+        "recognizers": [
+            {"type": "EMPLOYEE_ID", "name": "employee_ids", "patterns": [{"regex": "\\bEMP-\\d{6}\\b", "score": 0.6}], "context": ["employee"]},
+            {"type": "CUSTOMER", "deny_list": ["Acme Corp"]}
+        ],
+        "allow_list": ["Jane"],
+        "countries": ["GB"],
+        "explain": true,
+        "model_size": "fast"
+    })
+))]
 pub struct EntitiesRequest {
     /// The text to analyse: 1 to 100,000 characters (Unicode code points).
     #[garde(length(chars, min = 1, max = MAX_TEXT_CHARS))]
@@ -53,6 +73,35 @@ pub struct EntitiesRequest {
     #[serde(default)]
     #[garde(skip)]
     operator: Operator,
+    /// Findings whose text is on this list are dropped, whichever recognizer
+    /// found them (up to 1,000 entries of up to 200 characters).
+    #[serde(default)]
+    #[garde(inner(length(max = MAX_ALLOW_ENTRIES), inner(length(chars, min = 1, max = MAX_ALLOW_ENTRY_CHARS))))]
+    #[schema(max_items = 1000)]
+    allow_list: Option<Vec<String>>,
+    /// How allow-list entries are compared with a finding's whole text.
+    #[serde(default)]
+    #[garde(skip)]
+    allow_list_match: AllowListMatch,
+    /// The request's own recognizers: deny lists and regular expressions, with
+    /// context words (up to 16 recognizers and 16 patterns in all). Their
+    /// matches rank with the validated patterns, above model predictions.
+    #[serde(default)]
+    #[garde(dive)]
+    #[schema(max_items = 16)]
+    recognizers: Option<Vec<RequestRecognizer>>,
+    /// Run the national identifiers of these countries only (ISO 3166
+    /// alpha-2, e.g. `["GB", "ES"]`); `GET /entities/models` lists them. The
+    /// global patterns (e-mail, phone, card, IBAN, IP, URL) always run.
+    #[serde(default)]
+    #[garde(inner(length(min = 1, max = 32), inner(length(chars, min = 1, max = 8))))]
+    #[schema(min_items = 1, max_items = 32)]
+    countries: Option<Vec<String>>,
+    /// Say for each entity which recognizer found it, with which pattern,
+    /// model label or validation, and its raw and final scores.
+    #[serde(default)]
+    #[garde(skip)]
+    explain: bool,
 }
 
 fn types_schema() -> utoipa::openapi::schema::Schema {
@@ -96,8 +145,12 @@ pub struct EntityOut {
     /// Confidence from 0 to 1 (validated patterns score 1 or close to it).
     #[schema(minimum = 0, maximum = 1)]
     pub score: f32,
-    /// The recognizer: a model pack's name or `pattern`.
+    /// The recognizer: a model pack's, a pattern recognizer's or a request
+    /// recognizer's name.
     pub source: String,
+    /// Why it was found; present when the request has `explain: true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 /// A model that took part in the answer.
@@ -141,6 +194,12 @@ pub async fn find_entities(
     let packs = catalog
         .select(&request.model_size, &request.model_language)
         .ok_or_else(|| unknown_choice(&catalog, &request))?;
+    let steering = Arc::new(Steering::compile(
+        request.recognizers.as_deref(),
+        request.allow_list.as_deref(),
+        request.allow_list_match,
+        request.countries.as_deref(),
+    )?);
     let text = Arc::new(request.text);
 
     let mut candidates = Vec::new();
@@ -166,10 +225,20 @@ pub async fn find_entities(
         candidates.extend(spans.into_iter().map(|span| Finding {
             start: span.start,
             end: span.end,
-            entity_type: span.entity_type,
             score: span.score,
             source: pack.config.name.clone(),
             validated: false,
+            explanation: Explanation {
+                kind: "model",
+                recognizer: pack.config.name.clone(),
+                pattern: None,
+                model_types: span.model_types,
+                validation: None,
+                context_word: None,
+                raw_score: span.score,
+                score: span.score,
+            },
+            entity_type: span.entity_type,
         }));
         models.push(ModelUsed {
             name: pack.config.name.clone(),
@@ -178,10 +247,15 @@ pub async fn find_entities(
         });
     }
     let input = Arc::clone(&text);
+    let patterns = Arc::clone(&steering);
     candidates.extend(
-        tokio::task::spawn_blocking(move || pattern_findings(&input))
-            .await
-            .map_err(ApiError::internal)?,
+        tokio::task::spawn_blocking(move || {
+            let mut found = pattern_findings(&input, patterns.countries.as_deref());
+            found.extend(patterns.findings(&input));
+            found
+        })
+        .await
+        .map_err(ApiError::internal)?,
     );
 
     let threshold = request.score_threshold.unwrap_or(0.0);
@@ -192,11 +266,17 @@ pub async fn find_entities(
                 .as_ref()
                 .is_none_or(|types| types.contains(&f.entity_type))
     });
+    let chars: Vec<char> = text.chars().collect();
+    if steering.has_allow_list() {
+        candidates.retain(|f| {
+            let found: String = chars[f.start..f.end].iter().collect();
+            !steering.allows(&found)
+        });
+    }
     let findings = resolve_overlaps(candidates);
 
     let salt = uuid::Uuid::new_v4();
     let anonymized_text = anonymize(&text, &findings, request.operator, salt.as_bytes());
-    let chars: Vec<char> = text.chars().collect();
     let entities = findings
         .into_iter()
         .map(|f| EntityOut {
@@ -206,6 +286,7 @@ pub async fn find_entities(
             entity_type: f.entity_type,
             score: f.score,
             source: f.source,
+            explanation: request.explain.then_some(f.explanation),
         })
         .collect();
     Ok(Json(EntitiesResponse {
@@ -265,14 +346,43 @@ pub struct PackInfo {
     pub loaded: bool,
 }
 
-/// The model packs, the `model_size`/`model_language` choices and the pattern
-/// recognizers.
+/// A recognizer: a validated pattern or a model pack.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecognizerInfo {
+    pub name: String,
+    /// `pattern` or `model`.
+    pub kind: &'static str,
+    pub entity_types: Vec<String>,
+    /// Languages it works in; patterns work in any (`*`).
+    pub languages: Vec<String>,
+    /// ISO 3166 alpha-2 country of a national identifier (the request's
+    /// `countries` chooses them); absent for recognizers of every country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<&'static str>,
+    /// The check every match passes; absent for models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<&'static str>,
+    /// Score of a match before context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Words that raise the score when near a match.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<&'static str>,
+    /// Matches are reported only with a context word near them (bare digit
+    /// runs whose only evidence is one check digit).
+    pub context_required: bool,
+}
+
+/// The model packs, the `model_size`/`model_language` choices and every
+/// recognizer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelsResponse {
     pub packs: Vec<PackInfo>,
     pub choices: Vec<Choice>,
+    /// The entity types the validated patterns report.
     #[schema(value_type = Vec<String>)]
     pub pattern_recognizers: Vec<&'static str>,
+    pub recognizers: Vec<RecognizerInfo>,
 }
 
 /// List the model packs and recognizers.
@@ -283,7 +393,7 @@ pub struct ModelsResponse {
     responses((status = 200, description = "What this deployment can recognise.", body = ModelsResponse))
 )]
 pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResponse> {
-    let packs = catalog
+    let packs: Vec<PackInfo> = catalog
         .packs
         .iter()
         .map(|pack| {
@@ -312,9 +422,35 @@ pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResp
             }
         })
         .collect();
+    let mut recognizers: Vec<RecognizerInfo> = pii_patterns::recognizers()
+        .into_iter()
+        .map(|r| RecognizerInfo {
+            name: r.name.to_owned(),
+            kind: "pattern",
+            entity_types: vec![r.entity_type.to_owned()],
+            languages: vec!["*".to_owned()],
+            country: r.country,
+            validation: Some(r.validation),
+            score: Some(r.score),
+            context: r.context.to_vec(),
+            context_required: r.context_required,
+        })
+        .collect();
+    recognizers.extend(packs.iter().map(|p| RecognizerInfo {
+        name: p.name.clone(),
+        kind: "model",
+        entity_types: p.entity_types.clone(),
+        languages: vec![p.model_language.clone()],
+        country: None,
+        validation: None,
+        score: None,
+        context: Vec::new(),
+        context_required: false,
+    }));
     Json(ModelsResponse {
         packs,
         choices: catalog.choices(),
-        pattern_recognizers: pii_patterns::ENTITY_TYPES.to_vec(),
+        pattern_recognizers: pii_patterns::entity_types(),
+        recognizers,
     })
 }

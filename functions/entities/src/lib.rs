@@ -1,8 +1,11 @@
 //! The entities function: find named entities and personal data, and redact.
 //!
 //! - `POST /entities`: `{text, model_size?, model_language?, types?,
-//!   score_threshold?, operator?}` -> `{entities, anonymized_text, models}`;
-//! - `GET /entities/models`: the packs and pattern recognizers available.
+//!   score_threshold?, operator?, allow_list?, allow_list_match?,
+//!   recognizers?, countries?, explain?}` -> `{entities, anonymized_text,
+//!   models}`;
+//! - `GET /entities/models`: the packs, the size/language choices and every
+//!   recognizer.
 //!
 //! Privacy: the request text, the entities and the anonymized text are never
 //! logged, traced or put in an error body. The only log line per request is the
@@ -12,6 +15,7 @@ pub mod analyze;
 pub mod anonymize;
 pub mod catalog;
 mod handlers;
+pub mod steering;
 pub mod synthetic;
 
 use std::{path::PathBuf, sync::Arc};

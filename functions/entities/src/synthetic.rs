@@ -9,6 +9,8 @@
 //! Synthetic text is easier than real text; the figures say how the service
 //! does on these patterns, not on any real distribution.
 
+pub mod national;
+
 /// One labelled span: code-point offsets and the API type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gold {
@@ -21,27 +23,29 @@ pub struct Gold {
 pub struct Case {
     pub text: String,
     pub gold: Vec<Gold>,
+    /// Code-point spans of values that look like personal data and are not.
+    pub look_alikes: Vec<(usize, usize)>,
 }
 
 /// SplitMix64: a small, well-known generator, so the set is the same on every
 /// machine and Rust version.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len())]
     }
-    fn digits(&mut self, count: usize) -> String {
+    pub(crate) fn digits(&mut self, count: usize) -> String {
         (0..count)
             .map(|_| char::from(b'0' + self.below(10) as u8))
             .collect()
@@ -182,7 +186,7 @@ const TEMPLATES: &[(&str, &[&str])] = &[
     ("Version {} of the app fixed the crash.", &["-VERSION"]),
 ];
 
-fn luhn_complete(prefix: &str) -> String {
+pub(crate) fn luhn_complete(prefix: &str) -> String {
     let mut sum = 0;
     for (i, c) in prefix.chars().rev().enumerate() {
         let mut d = c.to_digit(10).unwrap_or(0);
@@ -303,6 +307,7 @@ pub fn cases(seed: u64, count: usize) -> Vec<Case> {
             let (template, slots) = TEMPLATES[i % TEMPLATES.len()];
             let mut text = String::new();
             let mut gold = Vec::new();
+            let mut look_alikes = Vec::new();
             let mut person = None;
             let mut pieces = template.split("{}");
             text.push_str(pieces.next().unwrap_or_default());
@@ -314,16 +319,22 @@ pub fn cases(seed: u64, count: usize) -> Vec<Case> {
                     look_alike if look_alike.starts_with('-') => None,
                     kind => Some(kind),
                 };
-                if let Some(entity_type) = entity_type {
-                    gold.push(Gold {
+                let end = text.chars().count();
+                match entity_type {
+                    Some(entity_type) => gold.push(Gold {
                         start,
-                        end: text.chars().count(),
+                        end,
                         entity_type,
-                    });
+                    }),
+                    None => look_alikes.push((start, end)),
                 }
                 text.push_str(rest);
             }
-            Case { text, gold }
+            Case {
+                text,
+                gold,
+                look_alikes,
+            }
         })
         .collect()
 }
@@ -415,6 +426,47 @@ pub fn ordinary_masked(cases: &[Case], predictions: &[Vec<Predicted>]) -> (usize
         }
     }
     (masked, ordinary)
+}
+
+/// Scores as a markdown table, one row per type.
+pub fn table(scores: &std::collections::BTreeMap<String, TypeScore>) -> String {
+    let mut out = String::from(
+        "| type | gold spans | found (exact span and type) | precision | recall | F1 | redacted |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (kind, s) in scores {
+        if s.support == 0 {
+            out.push_str(&format!(
+                "| {kind} (no gold) | 0 | {} predicted | - | - | - | - |\n",
+                s.predicted
+            ));
+            continue;
+        }
+        out.push_str(&format!(
+            "| {kind} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} |\n",
+            s.support,
+            s.exact,
+            s.precision(),
+            s.recall(),
+            s.f1(),
+            s.redacted()
+        ));
+    }
+    out
+}
+
+/// Look-alikes (values that are not personal data) that some finding
+/// touches, and how many look-alikes there are.
+pub fn look_alikes_masked(cases: &[Case], predictions: &[Vec<Predicted>]) -> (usize, usize) {
+    let (mut masked, mut total) = (0, 0);
+    for (case, found) in cases.iter().zip(predictions) {
+        for &(start, end) in &case.look_alikes {
+            total += 1;
+            if found.iter().any(|p| p.start < end && start < p.end) {
+                masked += 1;
+            }
+        }
+    }
+    (masked, total)
 }
 
 /// A pack's own predictions on the cases, scored. A failing model fails the
@@ -513,6 +565,7 @@ mod tests {
                 end: 5,
                 entity_type: "PERSON",
             }],
+            look_alikes: vec![],
         };
         let found = vec![
             Predicted {
@@ -542,6 +595,7 @@ mod tests {
                 end: 5,
                 entity_type: "PERSON",
             }],
+            look_alikes: vec![],
         };
         let found = vec![Predicted {
             start: 0,

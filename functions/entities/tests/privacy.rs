@@ -36,6 +36,25 @@ async fn personal_data_never_reaches_the_logs() {
         let (status, _) = post(json!({"text": text, "operator": operator})).await;
         assert_eq!(status, 200);
     }
+    // The request's own recognizers, an allow list and explanations.
+    let (status, _) = post(json!({
+        "text": text,
+        "explain": true,
+        "allow_list": [secrets[5]],
+        "recognizers": [
+            {"type": "SURNAME", "deny_list": ["Thornbury"], "context": ["I am"]},
+            {"type": "SSN_LIKE", "patterns": [{"regex": "\\d{3}-\\d{2}-\\d{4}"}]},
+        ],
+    }))
+    .await;
+    assert_eq!(status, 200);
+    // A bad pattern holding personal data is refused without quoting it.
+    let (status, body4) = post(json!({
+        "text": text,
+        "recognizers": [{"type": "NAME", "patterns": [{"regex": "Margaret Thornbury("}]}],
+    }))
+    .await;
+    assert_eq!(status, 422);
     // Failing requests must not echo or log the text either.
     let (status, body) = post(json!({"text": text, "model_size": "xl"})).await;
     assert_eq!(status, 422);
@@ -54,7 +73,7 @@ async fn personal_data_never_reaches_the_logs() {
         .chain(["Thornbury", "thornbury", "Pennsylvania"].iter())
     {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
-        for error_body in [&body, &body2, &body3] {
+        for error_body in [&body, &body2, &body3, &body4] {
             assert!(
                 !error_body.to_string().contains(secret),
                 "{secret:?} leaked into an error body: {error_body}"

@@ -1,0 +1,384 @@
+//! Recognizers a request brings: deny lists and regular expressions of its
+//! own, with context words.
+//!
+//! Why this is safe to run on anyone's input: the `regex` crate matches in
+//! time linear in the text (no backtracking, no look-around, no
+//! back-references), and every pattern is compiled under a size limit, so
+//! both compiling and matching are bounded. Deny lists are literal strings:
+//! an Aho-Corasick automaton (built in time linear in the list) finds them in
+//! one pass over a lower-cased copy of the text. The bounds are constants
+//! here; a request over any of them is refused before anything runs.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+pub use regex::Regex;
+use regex::RegexBuilder;
+
+use crate::{CharIndex, context::Context};
+
+/// Most request recognizers.
+pub const MAX_RECOGNIZERS: usize = 16;
+/// Most patterns in one request, over all its recognizers.
+pub const MAX_PATTERNS: usize = 16;
+/// Longest pattern, in characters.
+pub const MAX_PATTERN_CHARS: usize = 500;
+/// Largest compiled program of one pattern (the `regex` crate's size limit).
+/// A bounded repetition of a Unicode class is what usually reaches it:
+/// `\w{1,5}` fits, `\w{1,20}` does not, `(?-u:\w){1,100}` (ASCII) does.
+pub const MAX_COMPILED_BYTES: usize = 256 * 1024;
+/// The compiled size all patterns of one request share, split equally (see
+/// [`pattern_size_limit`]): it bounds what compiling costs a request
+/// however many patterns it brings.
+pub const TOTAL_COMPILED_BYTES: usize = 512 * 1024;
+/// Most cache memory of one pattern's lazy DFA while it matches.
+pub const DFA_CACHE_BYTES: usize = 512 * 1024;
+/// Deepest nesting of groups and repetitions in a pattern.
+pub const MAX_NESTING: u32 = 16;
+/// Most entries of one deny list, and the longest entry in characters.
+pub const MAX_DENY_ENTRIES: usize = 1_000;
+pub const MAX_DENY_ENTRY_CHARS: usize = 100;
+/// Most characters of all deny lists of one request together.
+pub const MAX_DENY_CHARS: usize = 20_000;
+/// Most context entries of one recognizer, and the longest in characters.
+pub const MAX_CONTEXT_ENTRIES: usize = 32;
+pub const MAX_CONTEXT_CHARS: usize = 60;
+
+/// Why a pattern or list cannot run. The messages are written for the caller
+/// who wrote the pattern; they never contain the request's text.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PatternError {
+    #[error("not a valid regular expression: {0}")]
+    Syntax(String),
+    #[error(
+        "compiles to more than {limit} bytes; simplify it (bounded repetitions of Unicode classes are large: `\\w{{1,100}}` is over the limit, `(?-u:\\w){{1,100}}` is not)"
+    )]
+    TooLarge { limit: usize },
+    #[error("nests groups and repetitions more than {limit} deep")]
+    TooDeep { limit: u32 },
+    #[error("the deny list cannot be compiled")]
+    DenyList,
+}
+
+/// The compiled size each of `count` patterns of one request may have.
+pub fn pattern_size_limit(count: usize) -> usize {
+    MAX_COMPILED_BYTES.min(TOTAL_COMPILED_BYTES / count.max(1))
+}
+
+/// Compiles a caller's pattern under the limits above.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, PatternError> {
+    compile_pattern_within(pattern, MAX_COMPILED_BYTES)
+}
+
+/// Compiles a caller's pattern with a compiled size of at most `size_limit`
+/// bytes (and the other limits above).
+pub fn compile_pattern_within(pattern: &str, size_limit: usize) -> Result<Regex, PatternError> {
+    RegexBuilder::new(pattern)
+        .size_limit(size_limit.min(MAX_COMPILED_BYTES))
+        .dfa_size_limit(DFA_CACHE_BYTES)
+        .nest_limit(MAX_NESTING)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => PatternError::TooLarge { limit },
+            regex::Error::Syntax(message) if message.contains("nest") => {
+                PatternError::TooDeep { limit: MAX_NESTING }
+            }
+            regex::Error::Syntax(message) => PatternError::Syntax(describe(&message)),
+            _ => PatternError::Syntax("the pattern cannot be compiled".into()),
+        })
+}
+
+/// The `regex` crate's syntax error without the pattern it quotes (a
+/// pattern may hold personal data, and errors never echo what was sent):
+/// its `error:` line and where the caret points.
+fn describe(message: &str) -> String {
+    let lines: Vec<&str> = message.lines().collect();
+    let what = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or("the pattern cannot be parsed");
+    // The quoted pattern is indented by four spaces, the caret line below it.
+    let at = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with('^') && l.trim().chars().all(|c| c == '^'))
+        .map(|l| {
+            l.chars()
+                .take_while(|c| *c == ' ')
+                .count()
+                .saturating_sub(4)
+        });
+    match at {
+        Some(at) => format!("{what} (at character {})", at + 1),
+        None => what.to_owned(),
+    }
+}
+
+/// One regular expression of a request recognizer.
+#[derive(Debug, Clone)]
+pub struct CustomPattern {
+    pub name: String,
+    pub regex: Regex,
+    pub score: f32,
+}
+
+/// A request recognizer, compiled.
+#[derive(Debug, Clone)]
+pub struct CustomRecognizer {
+    pub name: String,
+    pub entity_type: String,
+    deny: Option<AhoCorasick>,
+    deny_score: f32,
+    patterns: Vec<CustomPattern>,
+    context: Context,
+}
+
+/// A match of a request recognizer; offsets are code points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomMatch<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub entity_type: &'a str,
+    pub recognizer: &'a str,
+    /// The pattern's name, or `None` for a deny-list match.
+    pub pattern: Option<&'a str>,
+    /// The score before context.
+    pub raw_score: f32,
+    pub score: f32,
+    /// The context entry found near the match.
+    pub context: Option<&'a str>,
+}
+
+/// `text` lower-cased, and for every byte of it (and its end) the byte offset
+/// in `text` of the character it came from (or of the next character, for
+/// the end). One character may lower-case to several ('İ' to "i̇").
+fn lower(text: &str) -> (String, Vec<usize>) {
+    let mut lowered = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        for l in c.to_lowercase() {
+            lowered.push(l);
+            origin.extend(std::iter::repeat_n(at, l.len_utf8()));
+        }
+    }
+    origin.push(text.len());
+    (lowered, origin)
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+impl CustomRecognizer {
+    /// A recognizer of `entity_type` from a deny list (matched as whole words,
+    /// ignoring case, with `deny_score`) and patterns (matched as written).
+    /// The caller checks the counts and lengths against the limits above.
+    pub fn new<S: AsRef<str>>(
+        name: String,
+        entity_type: String,
+        deny_list: &[S],
+        deny_score: f32,
+        patterns: Vec<CustomPattern>,
+        context: &[S],
+    ) -> Result<Self, PatternError> {
+        let entries: Vec<String> = deny_list
+            .iter()
+            .map(|e| lower(e.as_ref().trim()).0)
+            .filter(|e| !e.is_empty())
+            .collect();
+        let deny = if entries.is_empty() {
+            None
+        } else {
+            // Leftmost-longest: "New York City" wins over "New York".
+            Some(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&entries)
+                    .map_err(|_| PatternError::DenyList)?,
+            )
+        };
+        Ok(Self {
+            name,
+            entity_type,
+            deny,
+            deny_score,
+            patterns,
+            context: Context::new(context),
+        })
+    }
+
+    /// Every match in `text`. Deny-list entries match as whole words: an
+    /// entry that begins (ends) with a letter or digit does not match after
+    /// (before) one. Word boundaries are checked here rather than written
+    /// into the pattern as `\b`, which would keep the fast matcher off
+    /// non-ASCII text.
+    pub fn find(&self, text: &str) -> Vec<CustomMatch<'_>> {
+        let mut spans: Vec<(usize, usize, Option<&str>, f32)> = Vec::new();
+        if let Some(deny) = &self.deny {
+            let (lowered, origin) = lower(text);
+            let mut at = 0;
+            while at < lowered.len() {
+                let Some(m) = deny.find(Input::new(&lowered).span(at..lowered.len())) else {
+                    break;
+                };
+                // Back to the original text: the first byte of the character
+                // each lower-cased byte came from.
+                let start = origin[m.start()];
+                let end = origin[m.end()];
+                let matched = &text[start..end];
+                let starts_word = matched.chars().next().is_some_and(is_word);
+                let ends_word = matched.chars().next_back().is_some_and(is_word);
+                let glued_before =
+                    starts_word && text[..start].chars().next_back().is_some_and(is_word);
+                let glued_after = ends_word && text[end..].chars().next().is_some_and(is_word);
+                if !glued_before && !glued_after && start < end {
+                    spans.push((start, end, None, self.deny_score));
+                    at = m.end();
+                } else {
+                    // Try again from the next character: a shorter entry, or
+                    // the same one later, may still match here.
+                    at = m.start()
+                        + lowered[m.start()..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
+                }
+            }
+        }
+        for pattern in &self.patterns {
+            for m in pattern.regex.find_iter(text) {
+                if !m.is_empty() {
+                    spans.push((
+                        m.start(),
+                        m.end(),
+                        Some(pattern.name.as_str()),
+                        pattern.score,
+                    ));
+                }
+            }
+        }
+        if spans.is_empty() {
+            return Vec::new();
+        }
+        let chars = CharIndex::new(text);
+        spans
+            .into_iter()
+            .map(|(start, end, pattern, raw_score)| {
+                let context = self.context.near(text, start, end);
+                CustomMatch {
+                    start: chars.at(start),
+                    end: chars.at(end),
+                    entity_type: &self.entity_type,
+                    recognizer: &self.name,
+                    pattern,
+                    raw_score,
+                    score: if context.is_some() {
+                        crate::context::boosted(raw_score)
+                    } else {
+                        raw_score
+                    },
+                    context,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recognizer(deny: &[&str], patterns: &[(&str, f32)], context: &[&str]) -> CustomRecognizer {
+        let patterns = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, (p, score))| CustomPattern {
+                name: format!("p{i}"),
+                regex: compile_pattern(p).unwrap(),
+                score: *score,
+            })
+            .collect();
+        let deny: Vec<String> = deny.iter().map(|s| (*s).to_owned()).collect();
+        let context: Vec<String> = context.iter().map(|s| (*s).to_owned()).collect();
+        CustomRecognizer::new(
+            "mine".into(),
+            "EMPLOYEE_ID".into(),
+            &deny,
+            1.0,
+            patterns,
+            &context,
+        )
+        .unwrap()
+    }
+
+    fn texts(r: &CustomRecognizer, text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        r.find(text)
+            .iter()
+            .map(|m| chars[m.start..m.end].iter().collect())
+            .collect()
+    }
+
+    #[test]
+    fn deny_lists_match_whole_words_ignoring_case() {
+        let r = recognizer(&["Acme", "New York", "New York City", "C++"], &[], &[]);
+        assert_eq!(
+            texts(&r, "ACME and Acmeville; new york city, C++ and New Yorker"),
+            ["ACME", "new york city", "C++"]
+        );
+        assert_eq!(texts(&r, "Zoë at acme"), ["acme"]);
+        let r = recognizer(&["zoë", "münchen"], &[], &[]);
+        // 'İ' lower-cases to two characters: offsets after it still hold.
+        assert_eq!(texts(&r, "İ: ZOË left MÜNCHEN"), ["ZOË", "MÜNCHEN"]);
+    }
+
+    #[test]
+    fn deny_lists_retry_after_a_glued_match() {
+        let r = recognizer(&["ann", "anne"], &[], &[]);
+        assert_eq!(texts(&r, "joanne anne ann"), ["anne", "ann"]);
+    }
+
+    #[test]
+    fn patterns_and_context() {
+        let r = recognizer(&[], &[(r"\bEMP-\d{6}\b", 0.3)], &["employee"]);
+        let text = "Employee EMP-123456 met with the team about EMP-654321";
+        let found = r.find(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].context, Some("employee"));
+        assert!((found[0].score - 0.65).abs() < 1e-6);
+        assert_eq!(found[1].context, None);
+        assert!((found[1].score - 0.3).abs() < 1e-6);
+        assert_eq!(found[0].pattern, Some("p0"));
+    }
+
+    #[test]
+    fn hostile_patterns_are_refused_or_linear() {
+        assert!(matches!(
+            compile_pattern(r"\w{1,100}"),
+            Err(PatternError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            compile_pattern(r"(a{100}){100}"),
+            Err(PatternError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            compile_pattern(r"(a"),
+            Err(PatternError::Syntax(_))
+        ));
+        assert!(matches!(
+            compile_pattern(r"(?:a|b)*\1"),
+            Err(PatternError::Syntax(_))
+        ));
+        assert!(matches!(
+            compile_pattern(&format!("{}a{}", "(".repeat(40), ")".repeat(40))),
+            Err(PatternError::TooDeep { .. })
+        ));
+        // Catastrophic for a backtracking engine, linear here.
+        let r = recognizer(&[], &[("(a+)+$", 0.5)], &[]);
+        let text = format!("{}!", "a".repeat(50_000));
+        assert!(r.find(&text).is_empty());
+    }
+
+    #[test]
+    fn empty_matches_are_skipped() {
+        let r = recognizer(&[], &[("a*", 0.5)], &[]);
+        assert_eq!(texts(&r, "baab"), ["aa"]);
+    }
+}
