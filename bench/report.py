@@ -135,6 +135,55 @@ def entities_vs_references(by_name, references, rust_name, rust_label):
     plt.close(fig)
 
 
+def hostile_vs_plain(by_name):
+    """Issue 17's goal: the worst recognizers a request may bring cost at most 2x the plain request."""
+    rows = []
+    for size, plain_prefix in (("sm", "entities POST /entities"),
+                               ("fast", "entities-fast POST /entities (model_size fast)")):
+        for tokens in (15, 120, 420):
+            plain = by_name.get(f"{plain_prefix}, {tokens} tokens")
+            for variant in ("deny_list", "two_patterns", "sixteen_patterns"):
+                hostile = by_name.get(f"entities-hostile {variant} POST /entities (model_size {size}), {tokens} tokens")
+                if plain and hostile:
+                    rows.append((size, tokens, variant, plain, hostile))
+    if not rows:
+        return
+    print("Hostile recognizers (bench/entities/hostile.json) against the same request without them, same run "
+          "(goal: at most 2x):\n")
+    print("| size | tokens | recognizers | plain p50 ms | with p50 ms | p50 ratio | plain p99 ms | with p99 ms | p99 ratio | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for size, tokens, variant, plain, hostile in rows:
+        r50 = hostile["p50_ms"] / plain["p50_ms"]
+        r99 = hostile["p99_ms"] / plain["p99_ms"]
+        print(f"| {size} | {tokens} | {variant.replace('_', ' ')} | {plain['p50_ms']:.2f} | {hostile['p50_ms']:.2f} | "
+              f"{r50:.2f}{'' if r50 <= 2 else ' (over 2x)'} | {plain['p99_ms']:.2f} | {hostile['p99_ms']:.2f} | "
+              f"{r99:.2f} | {hostile['non_2xx'] + hostile['socket_errors']} |")
+    print()
+
+
+def batch_vs_single(by_name):
+    """Issue 16's goal: a batch of 64 texts costs at most 1.1x the 64 texts sent one by one."""
+    rows = []
+    for size, single_name in (("sm", "entities POST /entities, 15 tokens"),
+                              ("fast", "entities-fast POST /entities (model_size fast), 15 tokens")):
+        batch = by_name.get(f"entities-batch64 POST /entities (64 texts of 15 tokens, model_size {size})")
+        single = by_name.get(single_name)
+        if batch and single:
+            rows.append((size, batch, single))
+    if not rows:
+        return
+    print("A batch of 64 texts of 15 tokens against the same 64 sent one by one on one connection, same run "
+          "(goal: at most 1.1x):\n")
+    print("| size | one request p50 ms | 64 one by one (64 x p50) ms | batch p50 ms | ratio | batch errors |")
+    print("|---|---|---|---|---|---|")
+    for size, batch, single in rows:
+        one_by_one = 64 * single["p50_ms"]
+        ratio = batch["p50_ms"] / one_by_one
+        print(f"| {size} | {single['p50_ms']:.2f} | {one_by_one:.1f} | {batch['p50_ms']:.1f} | "
+              f"{ratio:.2f}{'' if ratio <= 1.1 else ' (over 1.1x)'} | {batch['non_2xx'] + batch['socket_errors']} |")
+    print()
+
+
 def load_runs(data):
     scenario_table(data, "Load runs")
     by_name = {r["name"]: r for r in data["scenarios"]}
@@ -142,6 +191,8 @@ def load_runs(data):
     for rust_name, rust_label in (("entities POST /entities", "default size (sm)"),
                                   ("entities-fast POST /entities (model_size fast)", "model_size fast")):
         entities_vs_references(by_name, references, rust_name, rust_label)
+    hostile_vs_plain(by_name)
+    batch_vs_single(by_name)
 
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(data["scenarios"]) + 1.5))
     names = [r["name"] for r in data["scenarios"]]

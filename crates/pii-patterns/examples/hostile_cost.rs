@@ -3,6 +3,12 @@
 //! Each row compiles the recognizer and runs it over the text, median of 7.
 //!
 //!     taskset -c 0 cargo run --release -p pii-patterns --example hostile_cost
+//!     cargo run --release -p pii-patterns --example hostile_cost -- --fixture
+//!
+//! `--fixture` prints the request recognizers that bench/entities/hostile.json
+//! holds (what scripts/bench-load.sh sends): the largest deny list, and the
+//! most expensive patterns that fit when a request brings 2 and when it
+//! brings 16.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a measuring tool
 
@@ -25,6 +31,57 @@ fn time(mut f: impl FnMut()) -> f64 {
             })
             .collect(),
     )
+}
+
+/// The longest `{1,n}` repetition of `unit` that compiles under the limit
+/// (0 when `unit` alone is over it).
+fn largest_repetition_within(unit: &str, limit: usize) -> Option<String> {
+    let (mut low, mut high) = (0usize, 10_000usize);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if custom::compile_pattern_within(&format!("{unit}{{1,{mid}}}"), limit).is_ok() {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    (low > 0).then(|| format!("{unit}{{1,{low}}}"))
+}
+
+/// The slowest-compiling pattern of the candidates within `limit`.
+fn costliest_within(limit: usize) -> String {
+    [r"(?-u:\w)", r"[\p{L}\p{N}]", r"\w", r"\d"]
+        .iter()
+        .filter_map(|unit| largest_repetition_within(unit, limit))
+        .map(|p| {
+            let ms = time(|| {
+                std::hint::black_box(custom::compile_pattern_within(&p, limit).unwrap());
+            });
+            (p, ms)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(p, _)| p)
+        .unwrap()
+}
+
+fn fixture() {
+    let deny: Vec<String> = (0..custom::MAX_DENY_ENTRIES)
+        .map(|i| format!("Zoë{i:04}abcdefghijkl"))
+        .collect();
+    let patterns = |count: usize| -> serde_json::Value {
+        let pattern = costliest_within(custom::pattern_size_limit(count));
+        serde_json::Value::Array(
+            (0..count)
+                .map(|i| serde_json::json!({"name": format!("p{i}"), "regex": format!("{pattern}q{i}")}))
+                .collect(),
+        )
+    };
+    let fixture = serde_json::json!({
+        "deny_list": [{"type": "HOSTILE_LIST", "deny_list": deny}],
+        "two_patterns": [{"type": "HOSTILE", "patterns": patterns(2)}],
+        "sixteen_patterns": [{"type": "HOSTILE", "patterns": patterns(16)}],
+    });
+    println!("{}", serde_json::to_string_pretty(&fixture).unwrap());
 }
 
 /// The longest `{1,n}` repetition of `unit` that compiles under the limit.
@@ -51,6 +108,10 @@ fn prose(chars: usize, accented: bool) -> String {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "--fixture") {
+        fixture();
+        return;
+    }
     let mut hostile: Vec<(String, String)> = vec![
         ("nested quantifiers".into(), "(a+)+$".into()),
         ("alternation under a star".into(), "(a|aa)*b".into()),

@@ -185,13 +185,22 @@ impl TokenClassifier {
     /// Finds the entities of `text`; offsets are code points. CPU-bound and
     /// linear in the text's length: call it from a blocking thread.
     pub fn classify(&self, text: &str) -> Result<Vec<Span>, ClassifyError> {
+        self.classify_counting_tokens(text).map(|(spans, _)| spans)
+    }
+
+    /// As [`TokenClassifier::classify`], with the number of tokens the model
+    /// read (what a request's `usage` reports).
+    pub fn classify_counting_tokens(
+        &self,
+        text: &str,
+    ) -> Result<(Vec<Span>, usize), ClassifyError> {
         let encoding = self
             .tokenizer
             .encode_char_offsets(text, false)
             .map_err(|e| ClassifyError::Tokenizer(e.to_string()))?;
         let ids = encoding.get_ids();
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let offsets = encoding.get_offsets();
         let words: Vec<u32> = encoding
@@ -218,7 +227,7 @@ impl TokenClassifier {
             let predictions = self.predict_window(&window)?;
             spans.extend(decode::decode(&chars, &predictions, &self.config));
         }
-        Ok(decode::merge_windows(spans))
+        Ok((decode::merge_windows(spans), ids.len()))
     }
 
     /// Each token's feature rows, token after token (`tokens x tables`,

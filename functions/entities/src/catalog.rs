@@ -35,6 +35,26 @@ pub struct Pack {
 }
 
 impl Pack {
+    /// The API types its labels map to, sorted, each once.
+    pub fn entity_types(&self) -> Vec<String> {
+        let config = &self.config;
+        let mut types: Vec<String> = config
+            .labels
+            .iter()
+            .filter(|l| *l != "O")
+            .map(|l| l.split_once('-').map_or(l.as_str(), |(_, t)| t))
+            .map(|t| config.api_type(t).to_owned())
+            .collect();
+        types.sort();
+        types.dedup();
+        types
+    }
+
+    /// Whether it can report `api_type`.
+    pub fn reports(&self, api_type: &str) -> bool {
+        self.entity_types().iter().any(|t| t == api_type)
+    }
+
     pub fn is_loaded(&self) -> bool {
         self.loaded.initialized()
     }

@@ -1,9 +1,9 @@
 //! The entities function: find named entities and personal data, and redact.
 //!
-//! - `POST /entities`: `{text, model_size?, model_language?, types?,
-//!   score_threshold?, operator?, allow_list?, allow_list_match?,
+//! - `POST /entities`: `{text | texts, model_size?, model_language?, types?,
+//!   score_threshold?, operator?, operators?, allow_list?, allow_list_match?,
 //!   recognizers?, countries?, explain?}` -> `{entities, anonymized_text,
-//!   models}`;
+//!   residual, models, usage}` (a batch: `{results: [...], models, usage}`);
 //! - `GET /entities/models`: the packs, the size/language choices and every
 //!   recognizer.
 //!
@@ -15,6 +15,10 @@ pub mod analyze;
 pub mod anonymize;
 pub mod catalog;
 mod handlers;
+mod listing;
+pub mod pipeline;
+pub mod request;
+pub mod response;
 pub mod steering;
 pub mod synthetic;
 
@@ -57,7 +61,7 @@ impl Config {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::find_entities, handlers::list_models),
+    paths(handlers::find_entities, listing::list_models),
     tags((name = "entities", description = "Named entities and personal data found and redacted, by ONNX token classifiers and validated patterns."))
 )]
 pub struct EntitiesApi;
@@ -65,6 +69,6 @@ pub struct EntitiesApi;
 pub fn router(catalog: Arc<Catalog>) -> Router {
     Router::new()
         .route("/entities", post(handlers::find_entities))
-        .route("/entities/models", get(handlers::list_models))
+        .route("/entities/models", get(listing::list_models))
         .with_state(catalog)
 }

@@ -95,7 +95,7 @@ pub struct RequestRecognizer {
     /// characters over all the request's lists.
     #[serde(default)]
     #[garde(length(max = MAX_DENY_ENTRIES), inner(length(chars, min = 1, max = MAX_DENY_ENTRY_CHARS)))]
-    #[schema(max_items = 1000)]
+    #[schema(schema_with = deny_list_schema)]
     pub deny_list: Vec<String>,
     /// Score of deny-list matches, 0 to 1.
     #[serde(default = "one")]
@@ -111,8 +111,26 @@ pub struct RequestRecognizer {
     /// 2 after): `score + 0.35`, at least 0.4, at most 1.
     #[serde(default)]
     #[garde(length(max = MAX_CONTEXT_ENTRIES), inner(length(chars, min = 1, max = MAX_CONTEXT_CHARS)))]
-    #[schema(max_items = 32)]
+    #[schema(schema_with = context_schema)]
     pub context: Vec<String>,
+}
+
+fn deny_list_schema() -> utoipa::openapi::schema::Schema {
+    crate::request::string_list(
+        (0, MAX_DENY_ENTRIES),
+        (1, MAX_DENY_ENTRY_CHARS),
+        false,
+        "Words or phrases reported wherever they appear as whole words, case ignored: up to 1,000 entries of up to 100 characters, 20,000 characters over all the request's lists.",
+    )
+}
+
+fn context_schema() -> utoipa::openapi::schema::Schema {
+    crate::request::string_list(
+        (0, MAX_CONTEXT_ENTRIES),
+        (1, MAX_CONTEXT_CHARS),
+        false,
+        "Words that raise a match's score when near it (the 5 words before or 2 after): `score + 0.35`, at least 0.4, at most 1.",
+    )
 }
 
 /// A request's additions and removals, checked and compiled.

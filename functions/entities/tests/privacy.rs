@@ -32,10 +32,22 @@ async fn personal_data_never_reaches_the_logs() {
         "I am {}, mail {} card {} ssn {} iban {} phone {} home {}.",
         secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], secrets[5], secrets[6]
     );
-    for operator in ["mask", "replace", "redact", "hash"] {
+    for operator in ["mask", "replace", "redact", "hash", "keep", "pseudonym"] {
         let (status, _) = post(json!({"text": text, "operator": operator})).await;
         assert_eq!(status, 200);
     }
+    // A batch with an operator per type and parameters.
+    let (status, _) = post(json!({
+        "texts": [text, text],
+        "operators": {
+            "DEFAULT": {"type": "pseudonym"},
+            "CREDIT_CARD": {"type": "mask", "masking_char": "*", "chars_to_mask": 12},
+            "EMAIL_ADDRESS": {"type": "hash", "salt": secrets[0], "algorithm": "sha512"},
+            "PHONE_NUMBER": {"type": "replace", "new_value": secrets[1]},
+        },
+    }))
+    .await;
+    assert_eq!(status, 200);
     // The request's own recognizers, an allow list and explanations.
     let (status, _) = post(json!({
         "text": text,
@@ -62,6 +74,12 @@ async fn personal_data_never_reaches_the_logs() {
     assert_eq!(status, 422);
     let (status, body3) = post(json!({"text": secrets[1], "operator": secrets[0]})).await;
     assert_eq!(status, 422);
+    let (status, body5) = post(json!({
+        "text": text,
+        "operators": {"PERSON": {"type": "replace", "new_value": secrets[0], "salt": secrets[1]}},
+    }))
+    .await;
+    assert_eq!(status, 422);
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -73,7 +91,7 @@ async fn personal_data_never_reaches_the_logs() {
         .chain(["Thornbury", "thornbury", "Pennsylvania"].iter())
     {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
-        for error_body in [&body, &body2, &body3, &body4] {
+        for error_body in [&body, &body2, &body3, &body4, &body5] {
             assert!(
                 !error_body.to_string().contains(secret),
                 "{secret:?} leaked into an error body: {error_body}"
