@@ -394,19 +394,23 @@ pub fn valid_de_tax_id(text: &str) -> bool {
     {
         return false;
     }
+    iso7064_mod11_10(&digits[..10]) == digits[10]
+}
+
+/// The ISO 7064 MOD 11,10 check digit of `digits` (each 0 to 9).
+pub fn iso7064_mod11_10(digits: &[u8]) -> u8 {
     let mut product = 10u32;
-    for &d in &digits[..10] {
+    for &d in digits {
         let mut sum = (u32::from(d) + product) % 10;
         if sum == 0 {
             sum = 10;
         }
         product = (sum * 2) % 11;
     }
-    let check = match 11 - product {
+    match 11 - product {
         10 => 0,
-        c => c,
-    };
-    check == u32::from(digits[10])
+        c => c as u8,
+    }
 }
 
 /// Nine digits with a Luhn digit; the first is never 0 or 8 (0 is unused, 8
