@@ -5,6 +5,8 @@
 #   PORT=9000                  where the API listens
 #   DATA_DIR=.data             where dynalite keeps its data (survives restarts)
 #   API_TOKEN=...              bearer token for write routes (a dev default is used if unset)
+#   REDACTION_KEY=...          entities' key for keyed pseudonyms and encrypt/restore
+#                              (a dev default is used if unset and no REDACTION_KEY_SECRET_ARN)
 #   CORS_ALLOWED_ORIGINS='*'   origins browsers may call from
 #   SERVE_RELEASE=1            build functions in release mode (for load runs)
 #   SERVE_CONCURRENCY=1        instances per function cargo-lambda may run at once
@@ -19,6 +21,11 @@ ensure_tools
 if [[ -z "${API_TOKEN:-}" ]]; then
   export API_TOKEN="local-dev-token-change-me"
   log "API_TOKEN not set; write routes accept 'Authorization: Bearer $API_TOKEN'"
+fi
+if [[ -z "${REDACTION_KEY:-}" && -z "${REDACTION_KEY_SECRET_ARN:-}" ]]; then
+  # Local only: a deployment keeps its key in Secrets Manager (README, Redaction key).
+  export REDACTION_KEY="local-dev-redaction-key-change-me-0123456789"
+  log "REDACTION_KEY not set; using a development key (pseudonyms and tokens made with it are not secret)"
 fi
 export MODEL_DIR="${MODEL_DIR:-$ROOT/models}"
 export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-*}"

@@ -106,6 +106,15 @@ if [[ -d "$ROOT/functions/entities" ]]; then
     -d '{"text": "My name is Sarah Johnson, mail sarah@example.com", "operator": "replace"}')"
   check "entities redacts an e-mail address" grep -q '<EMAIL_ADDRESS>' <<<"$redacted"
   check "entities lists its model packs" grep -q 'pii-en-rampart' <(curl -s "$BASE/entities/models")
+  # Reversible redaction over HTTP: encrypt, then restore with the write token.
+  sealed="$(curl -s -X POST "$BASE/entities" -H 'Content-Type: application/json' \
+    -d '{"text": "Mail sarah@example.com today", "operators": {"DEFAULT": {"type": "encrypt"}}}' |
+    python3 -c 'import json, sys; print(json.dumps({"text": json.load(sys.stdin)["anonymized_text"]}))')"
+  check "encrypt hides the e-mail address" bash -c "! grep -q 'sarah@' <<<'$sealed'"
+  check "restore with the write token gives the text back" grep -q '"text":"Mail sarah@example.com today"' \
+    <(curl -s -X POST "$BASE/entities/restore" -H "$AUTH" -H 'Content-Type: application/json' -d "$sealed")
+  check "restore without the token is 401" test \
+    "$(status_of -X POST "$BASE/entities/restore" -H 'Content-Type: application/json' -d "$sealed")" = "401 application/problem+json"
 fi
 
 stop_serve

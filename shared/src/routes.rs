@@ -50,6 +50,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/entities", "entities"),
     route("GET", "/entities/models", "entities"),
     route("HEAD", "/entities/models", "entities"),
+    route("POST", "/entities/restore", "entities"),
     route("GET", "/openapi.json", "docs"),
     route("GET", "/docs", "docs"),
     route("GET", "/docs/{asset}", "docs"),

@@ -171,7 +171,17 @@ async fn hostile_bodies_get_4xx_problems_and_change_nothing() {
     // entities, with the real packs
     let catalog = entities::Catalog::discover(&repo_root().join("models"));
     let entities_app = shared::build_app(
-        entities::router(Arc::new(catalog)),
+        entities::router(
+            Arc::new(catalog),
+            Arc::new(entities::Secrets::new(
+                Some(api_token::TokenSource::Inline(TOKEN.parse().unwrap())),
+                Some(entities::secrets::KeySource::Inline(
+                    "adversarial-bodies-redaction-key-0123456789"
+                        .parse()
+                        .unwrap(),
+                )),
+            )),
+        ),
         &shared::config::HttpConfig {
             max_body_bytes: entities::MAX_BODY_BYTES,
             ..http_config()
@@ -218,6 +228,13 @@ async fn hostile_bodies_get_4xx_problems_and_change_nothing() {
             name: "entities",
             method: Method::POST,
             path: "/entities".into(),
+            field: "text",
+            app: entities_app.clone(),
+        },
+        Target {
+            name: "entities",
+            method: Method::POST,
+            path: "/entities/restore".into(),
             field: "text",
             app: entities_app,
         },

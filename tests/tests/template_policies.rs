@@ -1,5 +1,6 @@
 //! Least privilege in template.yaml: each function's IAM policy grants named
-//! actions on its own resources (or the one API-token secret) only, functions
+//! actions on its own resources (or the secrets whose ARNs the stack takes as
+//! parameters) only, functions
 //! without a store or secret get no policy, no secret is written into the
 //! template or resolved into a function's configuration, and exactly the
 //! routes the OpenAPI document secures go through the authorizer.
@@ -32,13 +33,35 @@ fn as_list(value: &Value) -> Vec<Value> {
     }
 }
 
+/// The secrets whose full ARNs the stack takes as parameters.
+const SECRET_PARAMETERS: &[&str] = &["ApiTokenSecretArn", "RedactionKeySecretArn"];
+
+/// The values a property can take: both branches of an `Fn::If` (less
+/// `AWS::NoValue`, which removes the property), else the value itself. The
+/// checks below hold for every branch.
+fn branches(value: &Value) -> Vec<Value> {
+    match value.get("Fn::If").and_then(Value::as_array) {
+        Some(parts) if parts.len() == 3 => parts[1..]
+            .iter()
+            .filter(|branch| branch.get("Ref") != Some(&json!("AWS::NoValue")))
+            .flat_map(branches)
+            .collect(),
+        _ => vec![value.clone()],
+    }
+}
+
 /// A resource is acceptable when it is one of the stack's own resources: a
-/// `GetAtt` ARN, or `${X.Arn}/index/*` (a table's indexes); or the API-token
-/// secret, whose full ARN the stack takes as a parameter.
+/// `GetAtt` ARN, or `${X.Arn}/index/*` (a table's indexes); or a secret whose
+/// full ARN the stack takes as a parameter.
 fn resource_problem(resource: &Value) -> Option<String> {
     match resource {
         Value::Object(intrinsic) if intrinsic.contains_key("Fn::GetAtt") => None,
-        Value::Object(intrinsic) if intrinsic.get("Ref") == Some(&json!("ApiTokenSecretArn")) => {
+        Value::Object(intrinsic)
+            if intrinsic
+                .get("Ref")
+                .and_then(Value::as_str)
+                .is_some_and(|name| SECRET_PARAMETERS.contains(&name)) =>
+        {
             None
         }
         Value::Object(intrinsic) => match intrinsic.get("Fn::Sub").and_then(Value::as_str) {
@@ -53,7 +76,10 @@ fn resource_problem(resource: &Value) -> Option<String> {
 fn violations(template: &Value) -> Vec<String> {
     let mut found = Vec::new();
     for (function, properties) in functions(template) {
-        let policies = as_list(&properties["Policies"]);
+        let policies: Vec<Value> = as_list(&properties["Policies"])
+            .iter()
+            .flat_map(branches)
+            .collect();
         let uses_a_resource = properties["Environment"]["Variables"]
             .as_object()
             .is_some_and(|vars| {
@@ -104,7 +130,8 @@ fn violations(template: &Value) -> Vec<String> {
             // Only a secret's ARN may be configured; a dynamic reference
             // ({{resolve:...}}) would copy the secret into the configuration.
             let resolves = value.to_string().contains("{{resolve:");
-            let arn_reference = name.ends_with("_SECRET_ARN") && value.get("Ref").is_some();
+            let arn_reference = name.ends_with("_SECRET_ARN")
+                && branches(value).iter().all(|v| v.get("Ref").is_some());
             if resolves || (secret_like && !arn_reference) {
                 found.push(format!(
                     "{function}: {name} must be a Secrets Manager ARN read at run time"
@@ -131,9 +158,16 @@ fn wildcards_literals_and_plain_secrets_are_caught() {
     cafe["Environment"]["Variables"]["API_TOKEN"] = json!("hunter2-hunter2-hunter2");
     template["Resources"]["HealthFunction"]["Properties"]["Policies"] =
         json!(["AmazonDynamoDBFullAccess"]);
+    // A wildcard hidden in one branch of a condition is still one.
+    template["Resources"]["EntitiesFunction"]["Properties"]["Policies"] = json!([{"Fn::If": [
+        "HasRedactionKey",
+        {"Statement": [{"Effect": "Allow", "Action": ["kms:*"], "Resource": [{"Ref": "RedactionKeySecretArn"}]}]},
+        {"Ref": "AWS::NoValue"}
+    ]}]);
     let found = violations(&template).join("\n");
     for expected in [
         "wildcard action",
+        "EntitiesFunction: wildcard action",
         "literal resource",
         "API_TOKEN must be a Secrets Manager ARN read at run time",
         "HealthFunction has no table or secret but has a policy",

@@ -8,6 +8,9 @@
 //!   the function's configuration. A rotated secret reaches new containers.
 //!
 //! Exactly one of the two must be set; a function refuses to start otherwise.
+//!
+//! [`read_secret`] and [`secret_arn`] are the same mechanism for any other
+//! deployment secret (the entities function's redaction key).
 
 use std::time::Duration;
 
@@ -32,17 +35,67 @@ pub enum TokenError {
     Invalid { arn: String, reason: String },
 }
 
+/// A Secrets Manager secret that could not be read or holds no string.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The message names the secret, never its value.
+    #[error("secret {arn} could not be read: {reason}")]
+    Unreadable { arn: String, reason: String },
+    #[error("secret {arn} has no SecretString (binary secrets are not supported)")]
+    NotAString { arn: String },
+}
+
+/// The optional environment variable `name`, which must hold a secret's ARN.
+pub fn secret_arn(env: &impl Env, name: &'static str) -> Result<Option<String>, ConfigError> {
+    match optional::<String>(env, name)? {
+        Some(arn) if !arn.starts_with("arn:") => Err(ConfigError::Malformed {
+            name,
+            reason: "must be the secret's ARN (arn:aws:secretsmanager:...)".into(),
+        }),
+        arn => Ok(arn),
+    }
+}
+
+/// The `SecretString` of the secret `arn`, read with the function's own role
+/// (a few tens of ms: call it once per container). `endpoint` overrides the
+/// Secrets Manager endpoint.
+pub async fn read_secret(arn: &str, endpoint: Option<&str>) -> Result<String, SecretError> {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(500))
+        .operation_timeout(Duration::from_secs(3))
+        .build();
+    let mut loader =
+        aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    let client = aws_sdk_secretsmanager::Client::new(&loader.load().await);
+    let output = client
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| SecretError::Unreadable {
+            arn: arn.to_owned(),
+            reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    let value = output
+        .secret_string()
+        .ok_or_else(|| SecretError::NotAString {
+            arn: arn.to_owned(),
+        })?
+        .to_owned();
+    tracing::info!(secret = %arn, "secret read from Secrets Manager");
+    Ok(value)
+}
+
 impl TokenSource {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         let inline: Option<BearerToken> = optional(env, "API_TOKEN")?;
-        let arn: Option<String> = optional(env, "API_TOKEN_SECRET_ARN")?;
+        let arn = secret_arn(env, "API_TOKEN_SECRET_ARN")?;
         match (inline, arn) {
             (Some(token), None) => Ok(Self::Inline(token)),
-            (None, Some(arn)) if arn.starts_with("arn:") => Ok(Self::Secret { arn }),
-            (None, Some(_)) => Err(ConfigError::Malformed {
-                name: "API_TOKEN_SECRET_ARN",
-                reason: "must be the secret's ARN (arn:aws:secretsmanager:...)".into(),
-            }),
+            (None, Some(arn)) => Ok(Self::Secret { arn }),
             (Some(_), Some(_)) => Err(ConfigError::Malformed {
                 name: "API_TOKEN",
                 reason: "set API_TOKEN or API_TOKEN_SECRET_ARN, not both".into(),
@@ -58,34 +111,17 @@ impl TokenSource {
             Self::Inline(token) => return Ok(token.clone()),
             Self::Secret { arn } => arn,
         };
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(Duration::from_millis(500))
-            .operation_timeout(Duration::from_secs(3))
-            .build();
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts);
-        if let Some(endpoint) = endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let client = aws_sdk_secretsmanager::Client::new(&loader.load().await);
-        let output = client
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await
-            .map_err(|e| TokenError::Unreadable {
-                arn: arn.clone(),
-                reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
-            })?;
-        let value = output.secret_string().ok_or_else(|| TokenError::Invalid {
-            arn: arn.clone(),
-            reason: "no SecretString (binary secrets are not supported)".into(),
+        let value = read_secret(arn, endpoint).await.map_err(|e| match e {
+            SecretError::Unreadable { arn, reason } => TokenError::Unreadable { arn, reason },
+            SecretError::NotAString { arn } => TokenError::Invalid {
+                arn,
+                reason: "no SecretString (binary secrets are not supported)".into(),
+            },
         })?;
         let token = value.trim().parse().map_err(|reason| TokenError::Invalid {
             arn: arn.clone(),
             reason,
         })?;
-        tracing::info!(secret = %arn, "API token read from Secrets Manager");
         Ok(token)
     }
 }

@@ -141,7 +141,7 @@ fn benches(c: &mut Criterion) {
     let catalog = entities::Catalog::discover(&models());
     assert!(!catalog.packs.is_empty(), "no model pack in models/");
     let app = shared::build_app(
-        entities::router(Arc::new(catalog)),
+        entities::router(Arc::new(catalog), Arc::default()),
         &shared::config::HttpConfig::default(),
     );
     let post = |body: String| {

@@ -50,7 +50,7 @@ fn main() {
     let rss_after_load_kib = status_kib("VmRSS:");
 
     let app = shared::build_app(
-        entities::router(Arc::new(catalog)),
+        entities::router(Arc::new(catalog), Arc::default()),
         &shared::config::HttpConfig::default(),
     );
     let body = serde_json::json!({ "text": text }).to_string();

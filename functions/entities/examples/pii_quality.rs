@@ -5,6 +5,7 @@
 //!
 //!     cargo run --release -p entities --example pii_quality            # print the tables
 //!     cargo run --release -p entities --example pii_quality -- --write # also record them
+//!     cargo run --release -p entities --example pii_quality -- --misses fast # list what a size misses
 //!
 //! `--write` stores the transformer's figures in
 //! models/pii-en-rampart/config.json (`quality`, served by GET
@@ -85,10 +86,57 @@ fn personal_only(found: &[Vec<Predicted>], cases: &[synthetic::Case]) -> Vec<Vec
         .collect()
 }
 
+/// Every gold span not found with its exact span and type, marked by whether
+/// its non-space characters are all masked anyway, with the findings near it
+/// (synthetic text only: this is how to see what a size gets wrong before
+/// changing its model).
+fn print_misses(cases: &[synthetic::Case], found: &[Vec<Predicted>]) {
+    for (case, predicted) in cases.iter().zip(found) {
+        // Offsets count code points, as the API's do.
+        let chars: Vec<char> = case.text.chars().collect();
+        let slice = |start: usize, end: usize| chars[start..end].iter().collect::<String>();
+        for gold in &case.gold {
+            let exact = predicted.iter().any(|p| {
+                (p.start, p.end, p.entity_type.as_str()) == (gold.start, gold.end, gold.entity_type)
+            });
+            if exact {
+                continue;
+            }
+            let masked = (gold.start..gold.end)
+                .all(|i| chars[i] == ' ' || predicted.iter().any(|p| p.start <= i && i < p.end));
+            let near: Vec<String> = predicted
+                .iter()
+                .filter(|p| p.start < gold.end + 2 && gold.start < p.end + 2)
+                .map(|p| format!("{}={:?}", p.entity_type, slice(p.start, p.end)))
+                .collect();
+            println!(
+                "{:<15} {:<8} {:?} in {:?}: {}",
+                gold.entity_type,
+                if masked { "masked" } else { "MISSED" },
+                slice(gold.start, gold.end),
+                case.text,
+                near.join(", ")
+            );
+        }
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let write = std::env::args().any(|a| a == "--write");
+    let args: Vec<String> = std::env::args().collect();
+    let write = args.iter().any(|a| a == "--write");
+    let misses = args
+        .iter()
+        .position(|a| a == "--misses")
+        .and_then(|i| args.get(i + 1).cloned());
     let cases = synthetic::cases(SEED, CASES);
+    if let Some(size) = misses {
+        let catalog = Arc::new(entities::Catalog::discover(&models()));
+        let app = entities::router(Arc::clone(&catalog), Arc::default());
+        let found = service_findings(&app, &cases, &size).await;
+        print_misses(&cases, &found);
+        return;
+    }
     let pack_dir = models().join("pii-en-rampart");
     let pack = TokenClassifier::load(&pack_dir).unwrap();
     let pack_alone = entities::synthetic::measure_pack(&pack, &cases).unwrap();
@@ -116,7 +164,7 @@ async fn main() {
         .filter(|c| c.model_language == "en")
         .map(|c| c.model_size)
         .collect();
-    let app = entities::router(Arc::clone(&catalog));
+    let app = entities::router(Arc::clone(&catalog), Arc::default());
     let mut service_report = format!(
         "# POST /entities: personal data on the synthetic set, per model size\n\n\
          Written by `cargo run --release -p entities --example pii_quality -- --write`. The set: \

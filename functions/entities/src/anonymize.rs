@@ -4,14 +4,16 @@
 //! type; `operators` maps types (and `DEFAULT`, for the others) to an
 //! operator with parameters. Pseudonyms are numbered per type in order of
 //! first appearance, across every text of a request, so equal values get
-//! equal pseudonyms within a request or a batch.
+//! equal pseudonyms within a request or a batch; with `scope: deployment`
+//! they come from the deployment's key instead and link across requests
+//! ([`crate::key`]), as `encrypt`'s reversible tokens do.
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::analyze::Finding;
+use crate::{analyze::Finding, key::RedactionKey};
 
 /// How each entity is replaced in `anonymized_text` (the shorthand: this
 /// operator with its default parameters for every type).
@@ -35,6 +37,26 @@ pub enum Operator {
     /// The entity becomes `<TYPE_n>`: equal values of a type get the same
     /// number within the request (and across the texts of a batch).
     Pseudonym,
+    /// The entity becomes a token `<enc:TYPE:...>` that `POST
+    /// /entities/restore` turns back into the text, for holders of the write
+    /// token (needs the deployment's redaction key).
+    Encrypt,
+}
+
+/// Where equal values get equal pseudonyms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PseudonymScope {
+    /// `<TYPE_n>`, numbered within the request (and its batch); nothing links
+    /// two requests.
+    #[default]
+    Request,
+    /// `<TYPE_` + 16 hex digits + `>` from the deployment's redaction key: the
+    /// same value gets the same pseudonym in every request, nothing is
+    /// stored, and nobody without the key can compute one. Rotating the key
+    /// unlinks every earlier pseudonym, on purpose; `key_id` in the answer
+    /// changes with it.
+    Deployment,
 }
 
 /// The digest of the `hash` operator.
@@ -91,10 +113,22 @@ pub enum OperatorSpec {
     },
     /// The entity stays as it is.
     Keep,
-    /// The entity becomes `<TYPE_n>`, numbered per type in order of first
-    /// appearance across the request's texts; values are compared after
-    /// trimming, folding case and collapsing spaces.
-    Pseudonym,
+    /// The entity becomes a pseudonym; values are compared after trimming,
+    /// folding case and collapsing spaces. `scope: request` (the default):
+    /// `<TYPE_n>`, numbered per type in order of first appearance across the
+    /// request's texts. `scope: deployment`: `<TYPE_` + 16 hex digits + `>`,
+    /// an HMAC of type and value under the deployment's redaction key, the
+    /// same in every request.
+    Pseudonym {
+        #[serde(default)]
+        scope: PseudonymScope,
+    },
+    /// The entity becomes `<enc:TYPE:...>`: the value encrypted and
+    /// authenticated (XChaCha20-Poly1305) under the deployment's redaction
+    /// key, with a random nonce (equal values give different tokens). `POST
+    /// /entities/restore` turns tokens back into text for holders of the
+    /// write token; an altered token is refused.
+    Encrypt,
 }
 
 fn default_masking_char() -> char {
@@ -117,7 +151,10 @@ impl From<Operator> for OperatorSpec {
                 length: None,
             },
             Operator::Keep => Self::Keep,
-            Operator::Pseudonym => Self::Pseudonym,
+            Operator::Pseudonym => Self::Pseudonym {
+                scope: PseudonymScope::Request,
+            },
+            Operator::Encrypt => Self::Encrypt,
         }
     }
 }
@@ -132,8 +169,22 @@ pub struct OperatorError {
     pub reason: String,
 }
 
+/// Why an operator needs the redaction key, for the 422 when there is none.
+const NO_KEY: &str = "this deployment has no redaction key (REDACTION_KEY or REDACTION_KEY_SECRET_ARN): keyed pseudonyms and encrypt are unavailable";
+
 impl OperatorSpec {
-    fn check(&self, key: &str) -> Result<(), OperatorError> {
+    /// Whether this operator needs the deployment's redaction key.
+    fn needs_key(&self) -> bool {
+        matches!(
+            self,
+            Self::Encrypt
+                | Self::Pseudonym {
+                    scope: PseudonymScope::Deployment
+                }
+        )
+    }
+
+    fn check(&self, key: &str, has_key: bool) -> Result<(), OperatorError> {
         let error = |parameter, reason: String| {
             Err(OperatorError {
                 key: key.to_owned(),
@@ -141,6 +192,14 @@ impl OperatorSpec {
                 reason,
             })
         };
+        if self.needs_key() && !has_key {
+            let parameter = if matches!(self, Self::Encrypt) {
+                "type"
+            } else {
+                "scope"
+            };
+            return error(parameter, NO_KEY.into());
+        }
         match self {
             Self::Mask {
                 masking_char,
@@ -206,17 +265,26 @@ pub struct Operators {
 impl Operators {
     /// `operators` when given (its `DEFAULT`, else `shorthand`, for the types
     /// it does not name), else `shorthand` for every type. Keys must be
-    /// `DEFAULT` or a type in `known_types`.
+    /// `DEFAULT` or a type in `known_types`; operators that need the
+    /// redaction key are refused when `has_key` is false.
     pub fn new(
         shorthand: Operator,
         operators: Option<&BTreeMap<String, OperatorSpec>>,
         known_types: &dyn Fn(&str) -> bool,
+        has_key: bool,
     ) -> Result<Self, Vec<OperatorError>> {
         let mut errors = Vec::new();
         let mut default = OperatorSpec::from(shorthand);
+        let overrides_shorthand = operators.is_some_and(|o| o.contains_key(DEFAULT_KEY));
+        if !overrides_shorthand && let Err(e) = default.check(DEFAULT_KEY, has_key) {
+            errors.push(OperatorError {
+                key: String::new(), // the shorthand `operator` itself
+                ..e
+            });
+        }
         let mut by_type = BTreeMap::new();
         for (key, spec) in operators.into_iter().flatten() {
-            if let Err(e) = spec.check(key) {
+            if let Err(e) = spec.check(key, has_key) {
                 errors.push(e);
             }
             if key == DEFAULT_KEY {
@@ -242,10 +310,27 @@ impl Operators {
         self.by_type.get(entity_type).unwrap_or(&self.default)
     }
 
-    /// Whether any type gets a pseudonym (the response then says its scope).
-    pub fn uses_pseudonyms(&self) -> bool {
-        self.default == OperatorSpec::Pseudonym
-            || self.by_type.values().any(|s| *s == OperatorSpec::Pseudonym)
+    fn all(&self) -> impl Iterator<Item = &OperatorSpec> {
+        std::iter::once(&self.default).chain(self.by_type.values())
+    }
+
+    /// The scopes of the pseudonyms this request can write, each once.
+    pub fn pseudonym_scopes(&self) -> Vec<PseudonymScope> {
+        let mut scopes: Vec<PseudonymScope> = self
+            .all()
+            .filter_map(|s| match s {
+                OperatorSpec::Pseudonym { scope } => Some(*scope),
+                _ => None,
+            })
+            .collect();
+        scopes.sort_by_key(|s| *s as u8);
+        scopes.dedup();
+        scopes
+    }
+
+    /// Whether any operator needs the deployment's redaction key.
+    pub fn needs_key(&self) -> bool {
+        self.all().any(OperatorSpec::needs_key)
     }
 }
 
@@ -299,14 +384,22 @@ fn hex_digest(algorithm: HashAlgorithm, parts: &[&[u8]], length: usize) -> Strin
         .collect()
 }
 
+/// What the operators write with: the request's random salt (for `hash`
+/// without one), its pseudonym numbers (shared by its texts) and the
+/// deployment's redaction key when the request needs it.
+pub struct Writer<'a> {
+    pub salt: &'a [u8],
+    pub pseudonyms: &'a mut Pseudonyms,
+    pub key: Option<&'a RedactionKey>,
+}
+
 /// `text` with each finding (sorted, non-overlapping) replaced by its type's
-/// operator. `salt` is the request's random salt for `hash` without one.
+/// operator.
 pub fn anonymize(
     text: &str,
     findings: &[Finding],
     operators: &Operators,
-    salt: &[u8],
-    pseudonyms: &mut Pseudonyms,
+    writer: &mut Writer,
 ) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -346,7 +439,7 @@ pub fn anonymize(
                 length,
             } => {
                 let value: String = entity.iter().collect();
-                let salt = own_salt.as_ref().map_or(salt, |s| s.as_bytes());
+                let salt = own_salt.as_ref().map_or(writer.salt, |s| s.as_bytes());
                 out.push_str(&hex_digest(
                     *algorithm,
                     &[salt, finding.entity_type.as_bytes(), &[0], value.as_bytes()],
@@ -354,11 +447,31 @@ pub fn anonymize(
                 ));
             }
             OperatorSpec::Keep => out.extend(entity),
-            OperatorSpec::Pseudonym => {
+            OperatorSpec::Pseudonym { scope } => {
                 let value: String = entity.iter().collect();
-                let n = pseudonyms.of(&finding.entity_type, &value);
-                out.push_str(&format!("<{}_{n}>", finding.entity_type));
+                match (scope, writer.key) {
+                    (PseudonymScope::Deployment, Some(key)) => {
+                        out.push_str(&key.pseudonym(&finding.entity_type, &normalise(&value)));
+                    }
+                    _ => {
+                        let n = writer.pseudonyms.of(&finding.entity_type, &value);
+                        out.push_str(&format!("<{}_{n}>", finding.entity_type));
+                    }
+                }
             }
+            OperatorSpec::Encrypt => match writer.key {
+                Some(key) => {
+                    let value: String = entity.iter().collect();
+                    out.push_str(&key.seal(&finding.entity_type, &value));
+                }
+                // Operators::new refuses encrypt without a key; never leak the
+                // value if that check is ever bypassed.
+                None => {
+                    out.push('<');
+                    out.push_str(&finding.entity_type);
+                    out.push('>');
+                }
+            },
         }
         at = end;
     }
@@ -383,11 +496,26 @@ mod tests {
     }
 
     fn all(operator: Operator) -> Operators {
-        Operators::new(operator, None, &|_| true).unwrap()
+        Operators::new(operator, None, &|_| true, true).unwrap()
+    }
+
+    fn write(
+        text: &str,
+        found: &[Finding],
+        operators: &Operators,
+        salt: &[u8],
+        pseudonyms: &mut Pseudonyms,
+    ) -> String {
+        let mut writer = Writer {
+            salt,
+            pseudonyms,
+            key: None,
+        };
+        anonymize(text, found, operators, &mut writer)
     }
 
     fn run(text: &str, found: &[Finding], operators: &Operators) -> String {
-        anonymize(text, found, operators, b"salt", &mut Pseudonyms::default())
+        write(text, found, operators, b"salt", &mut Pseudonyms::default())
     }
 
     #[test]
@@ -412,7 +540,7 @@ mod tests {
             "same entity, same digest within a request"
         );
         assert_eq!(parts[0].len(), 16);
-        let other = anonymize(
+        let other = write(
             text,
             &found,
             &all(Operator::Hash),
@@ -436,7 +564,7 @@ mod tests {
             "DATE": {"type": "keep"},
         }))
         .unwrap();
-        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true).unwrap();
+        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true, true).unwrap();
         assert_eq!(
             run(text, &found, &operators),
             "card ************1111 for [redacted] on 2024-05-01"
@@ -450,7 +578,7 @@ mod tests {
             "B": {"type": "mask", "masking_char": "#", "chars_to_mask": 99},
         }))
         .unwrap();
-        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true).unwrap();
+        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true, true).unwrap();
         assert_eq!(
             run(
                 "abcd efg",
@@ -465,14 +593,14 @@ mod tests {
     fn pseudonyms_are_shared_across_texts_and_normalised() {
         let operators = all(Operator::Pseudonym);
         let mut shared = Pseudonyms::default();
-        let first = anonymize(
+        let first = write(
             "Jane Doe, Bob",
             &[finding(0, 8, "PERSON"), finding(10, 13, "PERSON")],
             &operators,
             b"",
             &mut shared,
         );
-        let second = anonymize(
+        let second = write(
             "bob and JANE  DOE",
             &[finding(0, 3, "PERSON"), finding(8, 17, "PERSON")],
             &operators,
@@ -489,16 +617,16 @@ mod tests {
             "DEFAULT": {"type": "hash", "algorithm": "sha512", "salt": "team-secret", "length": 32},
         }))
         .unwrap();
-        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true).unwrap();
+        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true, true).unwrap();
         let found = [finding(0, 4, "PERSON")];
-        let a = anonymize(
+        let a = write(
             "Jane",
             &found,
             &operators,
             b"request-1",
             &mut Pseudonyms::default(),
         );
-        let b = anonymize(
+        let b = write(
             "Jane",
             &found,
             &operators,
@@ -515,7 +643,7 @@ mod tests {
         }))
         .unwrap();
         let errors =
-            Operators::new(Operator::Mask, Some(&bad), &|t| t != "NOT_A_TYPE").unwrap_err();
+            Operators::new(Operator::Mask, Some(&bad), &|t| t != "NOT_A_TYPE", true).unwrap_err();
         let keys: Vec<(&str, &str)> = errors
             .iter()
             .map(|e| (e.key.as_str(), e.parameter))
@@ -527,6 +655,51 @@ mod tests {
                 ("NOT_A_TYPE", ""),
                 ("PERSON", "length")
             ]
+        );
+    }
+
+    #[test]
+    fn keyed_operators_need_the_key_and_round_trip_with_it() {
+        let specs: BTreeMap<String, OperatorSpec> = serde_json::from_value(serde_json::json!({
+            "PERSON": {"type": "pseudonym", "scope": "deployment"},
+            "EMAIL_ADDRESS": {"type": "encrypt"},
+        }))
+        .unwrap();
+        let errors = Operators::new(Operator::Mask, Some(&specs), &|_| true, false).unwrap_err();
+        let keys: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.key.as_str(), e.parameter))
+            .collect();
+        assert_eq!(keys, [("EMAIL_ADDRESS", "type"), ("PERSON", "scope")]);
+        let shorthand = Operators::new(Operator::Encrypt, None, &|_| true, false).unwrap_err();
+        assert_eq!(shorthand[0].key, "");
+
+        let operators = Operators::new(Operator::Mask, Some(&specs), &|_| true, true).unwrap();
+        assert!(operators.needs_key());
+        let key: RedactionKey = "an-example-secret-of-at-least-32-characters"
+            .parse()
+            .unwrap();
+        let text = "Jane Doe <jane@example.com>";
+        let found = [finding(0, 8, "PERSON"), finding(10, 26, "EMAIL_ADDRESS")];
+        let mut pseudonyms = Pseudonyms::default();
+        let mut writer = Writer {
+            salt: b"",
+            pseudonyms: &mut pseudonyms,
+            key: Some(&key),
+        };
+        let first = anonymize(text, &found, &operators, &mut writer);
+        let second = anonymize(text, &found, &operators, &mut writer);
+        let person = key.pseudonym("PERSON", "jane doe");
+        assert!(first.starts_with(&format!("{person} <<enc:EMAIL_ADDRESS:")));
+        assert!(!first.contains("jane@"));
+        assert_ne!(first, second, "encryption nonces differ");
+        let chars: Vec<char> = first.chars().collect();
+        let tokens = crate::key::find_tokens(&chars);
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(
+            key.open(&tokens[0].entity_type, &tokens[0].payload)
+                .unwrap(),
+            "jane@example.com"
         );
     }
 

@@ -12,8 +12,8 @@ use axum::{
 use shared::{ApiError, FieldError, LocPart, ValidJson};
 
 use crate::{
-    Catalog,
-    anonymize::{OperatorError, Operators, Pseudonyms},
+    Catalog, Secrets,
+    anonymize::{OperatorError, Operators, PseudonymScope, Pseudonyms},
     pipeline::{self, Cost, LoadedPack, Options},
     request::EntitiesRequest,
     response::{BatchResponse, EntitiesAnswer, EntitiesResponse, ModelUsed, Receipt, Usage},
@@ -41,6 +41,7 @@ use crate::{
 )]
 pub async fn find_entities(
     State(catalog): State<Arc<Catalog>>,
+    State(secrets): State<Arc<Secrets>>,
     ValidJson(mut request): ValidJson<EntitiesRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let started = Instant::now();
@@ -65,8 +66,18 @@ pub async fn find_entities(
             || packs.iter().any(|p| p.reports(t))
             || own_types.iter().any(|o| o == t)
     };
-    let operators = Operators::new(request.operator, request.operators.as_ref(), &known)
-        .map_err(operator_errors)?;
+    let operators = Operators::new(
+        request.operator,
+        request.operators.as_ref(),
+        &known,
+        secrets.has_key(),
+    )
+    .map_err(operator_errors)?;
+    let key = if operators.needs_key() {
+        secrets.key().await?.cloned()
+    } else {
+        None
+    };
 
     let mut loaded = Vec::with_capacity(packs.len());
     let mut models = Vec::with_capacity(packs.len());
@@ -88,7 +99,13 @@ pub async fn find_entities(
             role: pack.config.role.clone(),
         });
     }
-    let pseudonym_scope = operators.uses_pseudonyms().then_some("request");
+    let pseudonym_scope = match operators.pseudonym_scopes().as_slice() {
+        [] => None,
+        [PseudonymScope::Request] => Some("request"),
+        [PseudonymScope::Deployment] => Some("deployment"),
+        _ => Some("mixed"),
+    };
+    let key_id = key.as_ref().map(crate::key::RedactionKey::id);
     let options = Options {
         packs: loaded,
         steering,
@@ -97,6 +114,7 @@ pub async fn find_entities(
         threshold: request.score_threshold.unwrap_or(0.0),
         explain: request.explain,
         salt: *uuid::Uuid::new_v4().as_bytes(),
+        key,
     };
     let characters = texts.iter().map(|t| t.chars().count()).sum();
     let count = texts.len();
@@ -135,6 +153,7 @@ pub async fn find_entities(
     let receipt = Receipt {
         operator: request.operator,
         pseudonym_scope,
+        key_id,
         models,
         usage,
     };
@@ -157,6 +176,11 @@ fn operator_errors(errors: Vec<OperatorError>) -> ApiError {
         errors
             .into_iter()
             .map(|e| {
+                if e.key.is_empty() {
+                    // The shorthand `operator` itself.
+                    let loc = vec![LocPart::from("body"), LocPart::from("operator")];
+                    return FieldError::new(loc, "operator_unavailable", e.reason);
+                }
                 let mut loc = vec![LocPart::from("body"), LocPart::from("operators")];
                 loc.push(LocPart::Key(e.key.clone()));
                 if !e.parameter.is_empty() {

@@ -6,6 +6,8 @@
 //!   residual, models, usage}` (a batch: `{results: [...], models, usage}`);
 //! - `GET /entities/models`: the packs, the size/language choices and every
 //!   recognizer.
+//! - `POST /entities/restore` (write token): `{text | texts}` with the
+//!   `encrypt` operator's tokens -> the values they hold.
 //!
 //! Privacy: the request text, the entities and the anonymized text are never
 //! logged, traced or put in an error body. The only log line per request is the
@@ -15,10 +17,13 @@ pub mod analyze;
 pub mod anonymize;
 pub mod catalog;
 mod handlers;
+pub mod key;
 mod listing;
 pub mod pipeline;
 pub mod request;
 pub mod response;
+pub mod restore;
+pub mod secrets;
 pub mod steering;
 pub mod synthetic;
 
@@ -26,11 +31,13 @@ use std::{path::PathBuf, sync::Arc};
 
 use axum::{
     Router,
+    extract::FromRef,
     routing::{get, post},
 };
 use shared::config::{ConfigError, Env, or_default};
 
 pub use catalog::Catalog;
+pub use secrets::Secrets;
 
 /// Longest text accepted, in characters.
 pub const MAX_TEXT_CHARS: usize = 100_000;
@@ -61,14 +68,36 @@ impl Config {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::find_entities, listing::list_models),
+    paths(handlers::find_entities, listing::list_models, restore::restore),
     tags((name = "entities", description = "Named entities and personal data found and redacted, by ONNX token classifiers and validated patterns."))
 )]
 pub struct EntitiesApi;
 
-pub fn router(catalog: Arc<Catalog>) -> Router {
+/// What the handlers share: the model packs and the deployment's secrets.
+#[derive(Clone)]
+pub struct AppState {
+    pub catalog: Arc<Catalog>,
+    pub secrets: Arc<Secrets>,
+}
+
+impl FromRef<AppState> for Arc<Catalog> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.catalog)
+    }
+}
+
+impl FromRef<AppState> for Arc<Secrets> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.secrets)
+    }
+}
+
+/// The routes. `secrets` may be empty ([`Secrets::default`]): keyed
+/// operators then answer 422 and restore 503.
+pub fn router(catalog: Arc<Catalog>, secrets: Arc<Secrets>) -> Router {
     Router::new()
         .route("/entities", post(handlers::find_entities))
         .route("/entities/models", get(listing::list_models))
-        .with_state(catalog)
+        .route("/entities/restore", post(restore::restore))
+        .with_state(AppState { catalog, secrets })
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::{Json, extract::State};
 use serde::Serialize;
 
-use crate::{Catalog, catalog::Choice};
+use crate::{Catalog, Secrets, catalog::Choice};
 
 /// A model pack this deployment has.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -63,6 +63,10 @@ pub struct ModelsResponse {
     #[schema(value_type = Vec<String>)]
     pub pattern_recognizers: Vec<&'static str>,
     pub recognizers: Vec<RecognizerInfo>,
+    /// Whether this deployment has a redaction key: keyed pseudonyms
+    /// (`scope: deployment`) and `encrypt` are available, and `POST
+    /// /entities/restore` can open tokens.
+    pub redaction_key: bool,
 }
 
 /// List the model packs and recognizers.
@@ -72,7 +76,10 @@ pub struct ModelsResponse {
     tag = "entities",
     responses((status = 200, description = "What this deployment can recognise.", body = ModelsResponse))
 )]
-pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResponse> {
+pub async fn list_models(
+    State(catalog): State<Arc<Catalog>>,
+    State(secrets): State<Arc<Secrets>>,
+) -> Json<ModelsResponse> {
     let packs: Vec<PackInfo> = catalog
         .packs
         .iter()
@@ -123,5 +130,6 @@ pub async fn list_models(State(catalog): State<Arc<Catalog>>) -> Json<ModelsResp
         choices: catalog.choices(),
         pattern_recognizers: pii_patterns::entity_types(),
         recognizers,
+        redaction_key: secrets.has_key(),
     })
 }

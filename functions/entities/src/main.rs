@@ -9,6 +9,7 @@ async fn main() -> Result<(), shared::BoxError> {
     shared::init_logging();
     let http = HttpConfig::from_env_with_body_limit(&ProcessEnv, entities::MAX_BODY_BYTES)?;
     let config = entities::Config::from_env(&ProcessEnv)?;
+    let secrets = entities::Secrets::from_env(&ProcessEnv)?;
     let catalog = entities::Catalog::discover(&config.model_dir);
     catalog
         .warm_up(
@@ -16,5 +17,9 @@ async fn main() -> Result<(), shared::BoxError> {
             entities::DEFAULT_MODEL_LANGUAGE,
         )
         .await;
-    shared::run(entities::router(Arc::new(catalog)), &http).await
+    shared::run(
+        entities::router(Arc::new(catalog), Arc::new(secrets)),
+        &http,
+    )
+    .await
 }

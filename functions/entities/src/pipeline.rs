@@ -14,7 +14,8 @@ use token_classifier::{ClassifyError, TokenClassifier};
 
 use crate::{
     analyze::{Explanation, Finding, pattern_findings, resolve_overlaps},
-    anonymize::{Operators, Pseudonyms, anonymize},
+    anonymize::{Operators, Pseudonyms, Writer, anonymize},
+    key::RedactionKey,
     response::{EntityOut, Residual, TextResult},
     steering::Steering,
 };
@@ -35,6 +36,8 @@ pub struct Options {
     pub explain: bool,
     /// The request's random salt, for `hash` without a salt of its own.
     pub salt: [u8; 16],
+    /// The deployment's redaction key, when the request's operators need it.
+    pub key: Option<RedactionKey>,
 }
 
 /// Where one text's time went, and how many tokens the packs read.
@@ -118,13 +121,12 @@ pub fn run(
         });
     }
     let findings = resolve_overlaps(candidates);
-    let anonymized_text = anonymize(
-        text,
-        &findings,
-        &options.operators,
-        &options.salt,
+    let mut writer = Writer {
+        salt: &options.salt,
         pseudonyms,
-    );
+        key: options.key.as_ref(),
+    };
+    let anonymized_text = anonymize(text, &findings, &options.operators, &mut writer);
 
     let started = Instant::now();
     let countries: Option<Vec<&str>> = countries.map(|c| c.iter().map(String::as_str).collect());

@@ -44,6 +44,13 @@ pub const MAX_BATCH_TEXTS: usize = 64;
         "countries": ["GB"],
         "explain": true,
         "model_size": "fast"
+    }),
+    json!({
+        "text": "Ticket from Jane Doe (jane@example.com): card 4111 1111 1111 1111 was charged twice.",
+        "operators": {
+            "DEFAULT": {"type": "encrypt"},
+            "PERSON": {"type": "pseudonym", "scope": "deployment"}
+        }
     })
 ))]
 pub struct EntitiesRequest {
@@ -205,35 +212,44 @@ impl EntitiesRequest {
     /// The texts to analyse, and whether they came as a batch: exactly one of
     /// `text` and `texts`, at most [`MAX_TEXT_CHARS`] characters in all.
     pub fn take_texts(&mut self) -> Result<(Vec<String>, bool), ApiError> {
-        let loc = |field: &str| vec![LocPart::from("body"), LocPart::from(field)];
-        let (texts, batch) = match (self.text.take(), self.texts.take()) {
-            (Some(text), None) => (vec![text], false),
-            (None, Some(texts)) => (texts, true),
-            (Some(_), Some(_)) => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    loc("texts"),
-                    "text_and_texts",
-                    "send `text` or `texts`, not both",
-                )]));
-            }
-            (None, None) => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    loc("text"),
-                    "missing",
-                    "`text` (one text) or `texts` (a batch) is required",
-                )]));
-            }
-        };
-        let total: usize = texts.iter().map(|t| t.chars().count()).sum();
-        if total > MAX_TEXT_CHARS {
+        one_or_batch(self.text.take(), self.texts.take(), MAX_TEXT_CHARS)
+    }
+}
+
+/// Exactly one of `text` and `texts` (as texts, and whether a batch), with at
+/// most `max_chars` characters in all: the rule of every route that takes
+/// either.
+pub(crate) fn one_or_batch(
+    text: Option<String>,
+    texts: Option<Vec<String>>,
+    max_chars: usize,
+) -> Result<(Vec<String>, bool), ApiError> {
+    let loc = |field: &str| vec![LocPart::from("body"), LocPart::from(field)];
+    let (texts, batch) = match (text, texts) {
+        (Some(text), None) => (vec![text], false),
+        (None, Some(texts)) => (texts, true),
+        (Some(_), Some(_)) => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 loc("texts"),
-                "too_long",
-                format!(
-                    "the texts have {total} characters in all; at most {MAX_TEXT_CHARS} are allowed"
-                ),
+                "text_and_texts",
+                "send `text` or `texts`, not both",
             )]));
         }
-        Ok((texts, batch))
+        (None, None) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                loc("text"),
+                "missing",
+                "`text` (one text) or `texts` (a batch) is required",
+            )]));
+        }
+    };
+    let total: usize = texts.iter().map(|t| t.chars().count()).sum();
+    if total > max_chars {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            loc("texts"),
+            "too_long",
+            format!("the texts have {total} characters in all; at most {max_chars} are allowed"),
+        )]));
     }
+    Ok((texts, batch))
 }

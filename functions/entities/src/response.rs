@@ -77,10 +77,17 @@ pub struct Usage {
 pub struct Receipt {
     /// The shorthand operator of the request (`operators` may override it).
     pub operator: Operator,
-    /// `request` when any type was pseudonymised: numbers are consistent
-    /// within this request (and its batch), never across requests.
+    /// Present when an operator writes pseudonyms: `request` (numbers are
+    /// consistent within this request and its batch, never across requests),
+    /// `deployment` (keyed: the same in every request while the key stays),
+    /// or `mixed` when types use different scopes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pseudonym_scope: Option<&'static str>,
+    /// The public id of the redaction key, when keyed pseudonyms or
+    /// `encrypt` were used: it changes when the key is rotated (earlier
+    /// pseudonyms then no longer match, earlier tokens no longer open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
     pub models: Vec<ModelUsed>,
     pub usage: Usage,
 }

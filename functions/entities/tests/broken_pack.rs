@@ -54,7 +54,7 @@ async fn a_corrupt_pack_gives_503s_and_recovers_when_fixed() {
 
     let catalog = entities::Catalog::discover_with_retry(&dir, Duration::ZERO);
     let app = shared::build_app(
-        entities::router(Arc::new(catalog)),
+        entities::router(Arc::new(catalog), Arc::default()),
         &shared::config::HttpConfig::default(),
     );
     for _ in 0..2 {

@@ -14,6 +14,17 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+/// The write token and redaction key of the test app.
+pub const TOKEN: &str = "entities-test-write-token";
+pub const KEY: &str = "entities-test-redaction-key-0123456789abcdef";
+
+pub fn secrets() -> entities::Secrets {
+    entities::Secrets::new(
+        Some(api_token::TokenSource::Inline(TOKEN.parse().unwrap())),
+        Some(entities::secrets::KeySource::Inline(KEY.parse().unwrap())),
+    )
+}
+
 pub fn app() -> Router {
     // One catalog per test binary: a pack loads once, as in a warm container.
     static CATALOG: OnceLock<Arc<entities::Catalog>> = OnceLock::new();
@@ -27,17 +38,14 @@ pub fn app() -> Router {
         Arc::new(catalog)
     });
     shared::build_app(
-        entities::router(Arc::clone(catalog)),
+        entities::router(Arc::clone(catalog), Arc::new(secrets())),
         &shared::config::HttpConfig::default(),
     )
 }
 
-pub async fn post(body: Value) -> (StatusCode, Value) {
-    let request = Request::post("/entities")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app().oneshot(request).await.unwrap();
+/// Sends `request` to `app` and reads the status and JSON body.
+pub async fn send(app: Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (
@@ -46,17 +54,26 @@ pub async fn post(body: Value) -> (StatusCode, Value) {
     )
 }
 
+/// A JSON `POST` to `uri`, with `authorization` (e.g. `Bearer <TOKEN>`) when given.
+pub fn json_post(uri: &str, body: &Value, authorization: Option<&str>) -> Request<Body> {
+    let mut request = Request::post(uri).header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+pub async fn post(body: Value) -> (StatusCode, Value) {
+    send(app(), json_post("/entities", &body, None)).await
+}
+
+/// `POST /entities/restore` with `authorization` when given.
+pub async fn restore(body: Value, authorization: Option<&str>) -> (StatusCode, Value) {
+    send(app(), json_post("/entities/restore", &body, authorization)).await
+}
+
 pub async fn get(uri: &str) -> (StatusCode, Value) {
-    let response = app()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    send(app(), Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
 /// `(type, text)` of every entity in a response.

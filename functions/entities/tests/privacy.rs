@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Captured, post};
+use common::{Captured, KEY, TOKEN, post, restore};
 use serde_json::json;
 
 #[tokio::test]
@@ -81,7 +81,51 @@ async fn personal_data_never_reaches_the_logs() {
     .await;
     assert_eq!(status, 422);
 
+    // Keyed pseudonyms and reversible redaction, then restore: right token,
+    // a tampered token, no token.
+    let (status, keyed) = post(json!({
+        "text": text,
+        "operators": {
+            "DEFAULT": {"type": "encrypt"},
+            "PERSON": {"type": "pseudonym", "scope": "deployment"},
+        },
+    }))
+    .await;
+    assert_eq!(status, 200);
+    let sealed = keyed["anonymized_text"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {TOKEN}");
+    let (status, opened) = restore(json!({"text": sealed}), Some(&bearer)).await;
+    assert_eq!(status, 200, "{opened}");
+    assert!(opened["text"].as_str().unwrap().contains(secrets[1]));
+    let at = sealed.find("<enc:").unwrap() + 20;
+    let mut tampered = sealed.clone();
+    let flipped = if &sealed[at..=at] == "A" { "B" } else { "A" };
+    tampered.replace_range(at..=at, flipped);
+    let (status, body6) = restore(json!({"texts": [sealed, tampered]}), Some(&bearer)).await;
+    assert_eq!(status, 422, "{body6}");
+    let (status, body7) = restore(json!({"text": sealed}), None).await;
+    assert_eq!(status, 401);
+    let tokens: Vec<String> = sealed
+        .split("<enc:")
+        .skip(1)
+        .filter_map(|t| t.split('>').next())
+        .map(|t| t.rsplit(':').next().unwrap_or_default().to_owned())
+        .collect();
+    assert!(!tokens.is_empty());
+
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for value in tokens.iter().map(String::as_str).chain([KEY, TOKEN]) {
+        assert!(
+            !logs.contains(value),
+            "a token or secret leaked into the logs"
+        );
+        for error_body in [&body6, &body7] {
+            assert!(
+                !error_body.to_string().contains(value),
+                "leaked into {error_body}"
+            );
+        }
+    }
     assert!(
         logs.contains("\"status\":200"),
         "the request lines were captured: {logs}"
@@ -91,7 +135,7 @@ async fn personal_data_never_reaches_the_logs() {
         .chain(["Thornbury", "thornbury", "Pennsylvania"].iter())
     {
         assert!(!logs.contains(secret), "{secret:?} leaked into the logs");
-        for error_body in [&body, &body2, &body3, &body4, &body5] {
+        for error_body in [&body, &body2, &body3, &body4, &body5, &body6, &body7] {
             assert!(
                 !error_body.to_string().contains(secret),
                 "{secret:?} leaked into an error body: {error_body}"
