@@ -62,7 +62,8 @@ class Inference(torch.nn.Module):
 
 
 def predict(model: Student, tokenizer, text: str, config: dict):
-    """Spans as the runtime serves them: windows, argmax, threshold, decode, merge."""
+    """Spans as the runtime serves them: windows, argmax (or constrained
+    decoding), threshold, decode, merge."""
     words = features.words_of(tokenizer, text)
     if not words:
         return []
@@ -72,7 +73,10 @@ def predict(model: Student, tokenizer, text: str, config: dict):
         feats = torch.tensor([rows[start:end]])
         with torch.no_grad():
             logits = model(feats)[0].numpy()
-        best, probability = spans.softmax_best(logits)
+        if config.get("decoding") == "constrained":
+            best, probability = spans.constrained_best(logits, data.TAGS)
+        else:
+            best, probability = spans.softmax_best(logits)
         window_words = words[start:end]
         for s, e, label in spans.decode(text, window_words, best, probability, data.TAGS,
                                         config["threshold"]):
@@ -89,6 +93,8 @@ def main() -> None:
     parser.add_argument("--size", required=True)
     parser.add_argument("--threshold", type=float, default=0.0)
     parser.add_argument("--version", default="1")
+    parser.add_argument("--decoding", choices=["greedy", "constrained"], default="greedy",
+                        help="how the runtime picks labels (EXPERIMENTS.md: constrained decoding)")
     args = parser.parse_args()
 
     model = load(args.run)
@@ -131,6 +137,8 @@ def main() -> None:
         },
         "quality": {},
     }
+    if args.decoding != "greedy":
+        config["decoding"] = args.decoding
     config_path = folder / "config.json"
     if config_path.is_file():  # keep the quality evaluate.py measured for this run
         config["quality"] = json.loads(config_path.read_text()).get("quality", {})

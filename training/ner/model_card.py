@@ -64,12 +64,16 @@ def card(pack: str, run: str) -> str:
         + f", and a linear layer over {len(config['labels'])} tags. {trained['parameters']:,} parameters; `model.onnx` "
         f"{size_mb:.1f} MB (fp32). Trained {len(trained['history'])} epochs (AdamW, one-cycle lr "
         f"{args['lr']}, batch {args['batch']} chunks of up to 128 words, dropout {args['dropout']}, seed "
-        f"{args['seed']}); the epoch with the best dev agreement is kept.",
+        f"{args['seed']}); the epoch with the best dev agreement is kept. "
+        + ("Served with constrained decoding: the most likely tag sequence in which every I-X continues "
+           "an X (Viterbi over the per-word probabilities, no learned transitions; "
+           "`crates/token-classifier/src/constrained.rs`, mirrored by `spans.constrained_best`)."
+           if config.get("decoding") == "constrained" else "Served with greedy decoding (each word's best tag)."),
         "",
         "## Quality: agreement with the teacher",
         "",
         "Exact span + label agreement with spaCy en_core_web_sm 3.8.0 on text the student never trained on, "
-        "scored as served (the same word splitting, windows, argmax and span decoding as the Rust runtime). "
+        "scored as served (the same word splitting, windows, label choice and span decoding as the Rust runtime). "
         "This measures how faithfully the student copies its teacher, not accuracy against human labels: "
         "where the teacher is wrong, agreeing with it counts as right.",
         "",

@@ -19,6 +19,40 @@ def softmax_best(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return best, probability
 
 
+def constrained_best(logits: np.ndarray, tags: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The runtime's `decoding: constrained` (crates/token-classifier/src/constrained.rs):
+    the most likely label sequence in which every I-X follows a B-X or I-X
+    (Viterbi over log-softmax, no transition scores), with each chosen label's
+    probability."""
+    shifted = logits - logits.max(-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+    words, labels = log_probs.shape
+    if words == 0:
+        return np.zeros(0, dtype=int), np.zeros(0)
+    parsed = [("O", "") if t == "O" else tuple(t.split("-", 1)) for t in tags]
+    allowed = []  # None: any predecessor; else the B-/I- of the label's own type
+    for prefix, kind in parsed:
+        if prefix in ("I", "L", "E") and any(p == "B" and k == kind for p, k in parsed):
+            allowed.append([i for i, (p, k) in enumerate(parsed) if p in ("B", "I") and k == kind])
+        else:
+            allowed.append(None)
+    score = np.array([log_probs[0, l] if allowed[l] is None else -np.inf for l in range(labels)])
+    back = np.zeros((words, labels), dtype=int)
+    for w in range(1, words):
+        best_any = int(score.argmax())
+        new = np.empty(labels)
+        for l in range(labels):
+            frm = best_any if allowed[l] is None else max(allowed[l], key=lambda p: (score[p], -p))
+            back[w, l] = frm
+            new[l] = score[frm] + log_probs[w, l]
+        score = new
+    path = np.zeros(words, dtype=int)
+    path[-1] = int(score.argmax())
+    for w in range(words - 1, 0, -1):
+        path[w - 1] = back[w, path[w]]
+    return path, np.exp(log_probs[np.arange(words), path])
+
+
 def decode(text: str, words: list[tuple[int, int]], best, probability, tags: list[str],
            threshold: float) -> list[tuple[int, int, str]]:
     pieces: list[list] = []

@@ -7,7 +7,9 @@ use tokenizers::Tokenizer;
 use tract_onnx::prelude::*;
 
 use crate::{
+    config::Decoding,
     config::{PackConfig, PackInput},
+    constrained::{self, Transitions},
     decode::{self, Span, TokenPrediction},
     features,
 };
@@ -45,6 +47,8 @@ pub struct TokenClassifier {
     /// `[CLS]` and `[SEP]` ids around each window; `None` for word-level packs.
     special: Option<(u32, u32)>,
     model_bytes: u64,
+    /// Label transitions for `decoding: constrained`; `None` when greedy.
+    transitions: Option<Transitions>,
 }
 
 impl std::fmt::Debug for TokenClassifier {
@@ -164,6 +168,8 @@ impl TokenClassifier {
             .map_err(tract_err)?
             .into_runnable()
             .map_err(tract_err)?;
+        let transitions =
+            (config.decoding == Decoding::Constrained).then(|| Transitions::new(&config.labels));
         Ok(Self {
             config,
             tokenizer,
@@ -171,6 +177,7 @@ impl TokenClassifier {
             inputs,
             special,
             model_bytes,
+            transitions,
         })
     }
 
@@ -303,9 +310,16 @@ impl TokenClassifier {
             )));
         }
         let mut predictions = Vec::with_capacity(window.ids.len());
+        // Log-probabilities of each word's first token, for constrained decoding.
+        let mut word_rows: Vec<f32> = Vec::new();
+        let mut first_tokens: Vec<usize> = Vec::new();
         for (i, ((start, end), word)) in window.offsets.iter().zip(window.words).enumerate() {
             let row: Vec<f32> = (0..labels).map(|l| logits[[0, i + first, l]]).collect();
             let (label, probability) = best_label(&row);
+            if self.transitions.is_some() && (i == 0 || window.words[i - 1] != *word) {
+                word_rows.extend(constrained::log_softmax(&row));
+                first_tokens.push(i);
+            }
             predictions.push(TokenPrediction {
                 start: *start,
                 end: *end,
@@ -313,6 +327,16 @@ impl TokenClassifier {
                 label,
                 probability,
             });
+        }
+        if let Some(transitions) = &self.transitions {
+            // Only a word's first token decides its label (decode::words).
+            let path = transitions.best_path(&word_rows, labels);
+            for ((w, token), label) in first_tokens.iter().enumerate().zip(path) {
+                if let Some(p) = predictions.get_mut(*token) {
+                    p.label = label;
+                    p.probability = word_rows[w * labels + label].exp();
+                }
+            }
         }
         Ok(predictions)
     }

@@ -19,6 +19,18 @@ pub enum PackInput {
     HashedWords { tables: Vec<FeatureTable> },
 }
 
+/// How each word's label is chosen from the model's scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decoding {
+    /// Each word's most likely label on its own.
+    #[default]
+    Greedy,
+    /// The most likely sequence in which every `I-X` continues an `X`
+    /// ([`crate::constrained`]).
+    Constrained,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PackConfig {
@@ -50,9 +62,16 @@ pub struct PackConfig {
     /// What the model reads; sub-word ids when absent.
     #[serde(default)]
     pub input: PackInput,
+    /// How labels are chosen; greedy when absent.
+    #[serde(default, skip_serializing_if = "is_greedy")]
+    pub decoding: Decoding,
     /// Measured quality, as the model card reports it.
     #[serde(default)]
     pub quality: serde_json::Value,
+}
+
+fn is_greedy(decoding: &Decoding) -> bool {
+    *decoding == Decoding::Greedy
 }
 
 impl PackConfig {

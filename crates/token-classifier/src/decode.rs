@@ -5,7 +5,8 @@
 //!    trained with).
 //! 2. Words are decoded from BIO / BILOU / BIOES tags leniently: an `I-` that
 //!    does not continue an entity of its type starts one, and a tag below the
-//!    threshold ends the current entity.
+//!    threshold ends the current entity. (Packs with `decoding: constrained`
+//!    choose well-formed labels before this step: [`crate::constrained`].)
 //! 3. Model types are mapped to API types, and neighbouring pieces of one API
 //!    type with only whitespace between them are merged (a given name and a
 //!    surname make one PERSON; building number and street one STREET_ADDRESS).
@@ -36,7 +37,7 @@ pub struct Span {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tag {
+pub(crate) enum Tag {
     Outside,
     Begin,
     Inside,
@@ -45,7 +46,7 @@ enum Tag {
 }
 
 /// Splits `B-PERSON` into its tag and type. Unknown shapes count as outside.
-fn parse_label(label: &str) -> (Tag, &str) {
+pub(crate) fn parse_label(label: &str) -> (Tag, &str) {
     if label == "O" || label.is_empty() {
         return (Tag::Outside, "");
     }
@@ -224,6 +225,7 @@ mod tests {
             source: String::new(),
             quality: serde_json::Value::Null,
             input: crate::PackInput::default(),
+            decoding: crate::Decoding::default(),
         }
     }
 

@@ -8,10 +8,11 @@
 
 pub mod classifier;
 pub mod config;
+pub mod constrained;
 pub mod decode;
 pub mod dequantize;
 pub mod features;
 
 pub use classifier::{ClassifyError, PackError, TokenClassifier};
-pub use config::{PackConfig, PackInput};
+pub use config::{Decoding, PackConfig, PackInput};
 pub use decode::Span;
