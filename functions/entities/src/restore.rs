@@ -24,10 +24,13 @@ use crate::{
     secrets::Secrets,
 };
 
-/// Most characters of a restore request, in all its texts: a redacted text
-/// grows with every token (a 100,000-character text dense with entities can
-/// reach several times that), and the body limit (2 MiB) bounds it anyway.
-pub const MAX_RESTORE_CHARS: usize = 1_000_000;
+/// Most characters of a restore request, in all its texts: what the body
+/// limit (2 MiB) holds even when every character is written as an escaped
+/// surrogate pair (12 bytes), so a longer text is always a 422 naming this
+/// bound, never a 413. A token costs about 80 characters more than its value:
+/// restore a longer redacted text in parts, cut anywhere outside a token
+/// (tokens are independent of each other).
+pub const MAX_RESTORE_CHARS: usize = 170_000;
 
 /// Most bad tokens a 422 lists.
 const MAX_REPORTED: usize = 10;
@@ -67,12 +70,13 @@ where
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Ticket from <PERSON_3b1f0c8e2d4a6b7c> (<enc:EMAIL_ADDRESS:AZ3k...>)"}))]
 pub struct RestoreRequest {
-    /// One text (up to 1,000,000 characters). Send `text` or `texts`.
+    /// One text (up to 170,000 characters; restore longer ones in parts cut
+    /// outside a token). Send `text` or `texts`.
     #[serde(default)]
     #[garde(inner(length(chars, min = 1, max = MAX_RESTORE_CHARS)))]
-    #[schema(min_length = 1, max_length = 1_000_000)]
+    #[schema(min_length = 1, max_length = 170_000)]
     pub text: Option<String>,
-    /// A batch: up to 64 texts, 1,000,000 characters in all; one result per
+    /// A batch: up to 64 texts, 170,000 characters in all; one result per
     /// text, in order.
     #[serde(default)]
     #[garde(inner(length(min = 1, max = MAX_BATCH_TEXTS), inner(length(chars, min = 1, max = MAX_RESTORE_CHARS))))]
@@ -85,7 +89,7 @@ fn restore_texts_schema() -> utoipa::openapi::schema::Schema {
         (1, MAX_BATCH_TEXTS),
         (1, MAX_RESTORE_CHARS),
         true,
-        "A batch: up to 64 texts, 1,000,000 characters in all; one result per text, in order. Send `text` or `texts`, not both.",
+        "A batch: up to 64 texts, 170,000 characters in all; one result per text, in order. Send `text` or `texts`, not both.",
     )
 }
 

@@ -210,3 +210,31 @@ async fn keyed_pseudonyms_link_across_requests() {
     assert!(second["anonymized_text"].as_str().unwrap().contains(&jane));
     assert!(!first["anonymized_text"].as_str().unwrap().contains("jane@"));
 }
+
+#[tokio::test]
+async fn an_over_long_restore_is_a_422_even_fully_escaped() {
+    // One code point past the bound, every one an escaped surrogate pair: the
+    // body still fits the function's limit, so the answer names the bound.
+    let count = entities::restore::MAX_RESTORE_CHARS + 1;
+    let body = format!("{{\"text\": \"{}\"}}", "\\ud83d\\ude00".repeat(count));
+    assert!(body.len() < entities::MAX_BODY_BYTES);
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let app = shared::build_app(
+        entities::router(
+            Arc::new(entities::Catalog::discover(&models)),
+            Arc::new(common::secrets()),
+        ),
+        &shared::config::HttpConfig {
+            max_body_bytes: entities::MAX_BODY_BYTES,
+            ..shared::config::HttpConfig::default()
+        },
+    );
+    let request = http::Request::post("/entities/restore")
+        .header("content-type", "application/json")
+        .header("authorization", bearer())
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let (status, answer) = send(app, request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["errors"][0]["loc"], json!(["body", "text"]));
+}
