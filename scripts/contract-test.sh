@@ -43,7 +43,8 @@ checks+=,negative_data_rejection,missing_required_header,unsupported_method,igno
 # emulator failure, its own 500s.
 log "schemathesis against $BASE (checks: $checks)"
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$ROOT/tests/contract" \
-  "$CONTRACT_VENV/bin/schemathesis" --no-color run "$BASE/openapi.json" \
+  "$CONTRACT_VENV/bin/schemathesis" --no-color --config-file "$ROOT/tests/contract/schemathesis.toml" \
+  run "$BASE/openapi.json" \
   --url "$BASE" \
   --checks "$checks" \
   --header "Authorization: Bearer $TOKEN" \

@@ -150,7 +150,19 @@ try {
   // Redoc
   await open("/redoc");
   // Redoc 3 links each operation from its sidebar as `#/<tag>/<operationId>`.
-  await page.waitForSelector('a[href^="#/"]', { timeout: 30000 });
+  // Redoc fetches /openapi.json itself; under `cargo lambda watch` right after
+  // the fuzzing run that fetch can be lost (the emulator failure hooks.py
+  // retries for schemathesis), leaving Redoc's error page: load it once more.
+  try {
+    await page.waitForSelector('a[href^="#/"]', { timeout: 30000 });
+  } catch (error) {
+    if (error.name !== "TimeoutError") throw error;
+    const shown = (await page.textContent("body").catch(() => "")) ?? "";
+    console.log(`note: Redoc showed no operations (${shown.slice(0, 120).replace(/\s+/g, " ")}); once more`);
+    pageErrors.length = 0;
+    await open("/redoc");
+    await page.waitForSelector('a[href^="#/"]', { timeout: 30000 });
+  }
   await page.waitForTimeout(1000);
   const linked = await page.$$eval('a[href^="#/"]', (links) =>
     links.map((link) => link.getAttribute("href").split("/").slice(2).join("/")),

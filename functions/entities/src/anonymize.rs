@@ -453,6 +453,8 @@ pub fn anonymize(
                     (PseudonymScope::Deployment, Some(key)) => {
                         out.push_str(&key.pseudonym(&finding.entity_type, &normalise(&value)));
                     }
+                    // Request scope (Operators::new refuses the deployment
+                    // scope when there is no key).
                     _ => {
                         let n = writer.pseudonyms.of(&finding.entity_type, &value);
                         out.push_str(&format!("<{}_{n}>", finding.entity_type));
