@@ -91,16 +91,22 @@ pub async fn read_secret(arn: &str, endpoint: Option<&str>) -> Result<String, Se
 
 impl TokenSource {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        Self::from_env_if_set(env)?.ok_or(ConfigError::Missing { name: "API_TOKEN" })
+    }
+
+    /// As [`TokenSource::from_env`] for a function whose token is optional:
+    /// `None` when neither variable is set.
+    pub fn from_env_if_set(env: &impl Env) -> Result<Option<Self>, ConfigError> {
         let inline: Option<BearerToken> = optional(env, "API_TOKEN")?;
         let arn = secret_arn(env, "API_TOKEN_SECRET_ARN")?;
         match (inline, arn) {
-            (Some(token), None) => Ok(Self::Inline(token)),
-            (None, Some(arn)) => Ok(Self::Secret { arn }),
+            (Some(token), None) => Ok(Some(Self::Inline(token))),
+            (None, Some(arn)) => Ok(Some(Self::Secret { arn })),
             (Some(_), Some(_)) => Err(ConfigError::Malformed {
                 name: "API_TOKEN",
                 reason: "set API_TOKEN or API_TOKEN_SECRET_ARN, not both".into(),
             }),
-            (None, None) => Err(ConfigError::Missing { name: "API_TOKEN" }),
+            (None, None) => Ok(None),
         }
     }
 

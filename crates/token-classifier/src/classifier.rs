@@ -7,8 +7,7 @@ use tokenizers::Tokenizer;
 use tract_onnx::prelude::*;
 
 use crate::{
-    config::Decoding,
-    config::{PackConfig, PackInput},
+    config::{Decoding, PackConfig, PackInput},
     constrained::{self, Transitions},
     decode::{self, Span, TokenPrediction},
     features,

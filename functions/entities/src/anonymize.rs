@@ -44,7 +44,19 @@ pub enum Operator {
 }
 
 /// Where equal values get equal pseudonyms.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PseudonymScope {
     /// `<TYPE_n>`, numbered within the request (and its batch); nothing links
@@ -323,7 +335,7 @@ impl Operators {
                 _ => None,
             })
             .collect();
-        scopes.sort_by_key(|s| *s as u8);
+        scopes.sort();
         scopes.dedup();
         scopes
     }

@@ -59,14 +59,7 @@ impl Secrets {
     /// Both sources from the environment; each is optional, but a variable
     /// that is set must be well formed, and not both forms of one secret.
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let token_set = ["API_TOKEN", "API_TOKEN_SECRET_ARN"]
-            .iter()
-            .any(|n| env.get(n).is_some_and(|v| !v.trim().is_empty()));
-        let token_source = if token_set {
-            Some(TokenSource::from_env(env)?)
-        } else {
-            None
-        };
+        let token_source = TokenSource::from_env_if_set(env)?;
         let inline: Option<RedactionKey> = optional(env, "REDACTION_KEY")?;
         let arn = secret_arn(env, "REDACTION_KEY_SECRET_ARN")?;
         let key_source = match (inline, arn) {
