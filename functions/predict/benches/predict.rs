@@ -1,5 +1,6 @@
 //! One prediction: the model run alone, the whole handler (JSON in, routing,
-//! validation, model, JSON out, shared layers), and the cold-start model load.
+//! validation, model, JSON out, shared layers) one day and one week ahead, and
+//! the cold-start model load.
 //!
 //!     cargo bench -p predict --bench predict
 
@@ -43,20 +44,33 @@ fn benches(c: &mut Criterion) {
         predict::router(Arc::new(registry)),
         &shared::config::HttpConfig::default(),
     );
-    let body = serde_json::json!({ "closes": closes }).to_string();
-    c.bench_function("predict/handler", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let request = http::Request::post("/predict")
-                    .header("content-type", "application/json")
-                    .body(Body::from(body.clone()))
-                    .unwrap();
-                let response = app.clone().oneshot(request).await.unwrap();
-                assert_eq!(response.status(), 200);
-                black_box(response.into_body().collect().await.unwrap().to_bytes())
+    // Horizon 1 from the model's window (the first contract), then a week
+    // ahead at four levels from the 40 closes a user typically holds.
+    let history: Vec<f64> = (0..40)
+        .map(|i| 64_000.0 * (1.0 + 0.01 * (i as f64 * 0.7).sin()))
+        .collect();
+    for (name, body) in [
+        ("predict/handler", serde_json::json!({ "closes": closes })),
+        (
+            "predict/handler_7_days_4_levels_40_closes",
+            serde_json::json!({ "closes": history, "horizon_days": 7, "levels": [50, 80, 90, 95] }),
+        ),
+    ] {
+        let body = body.to_string();
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                runtime.block_on(async {
+                    let request = http::Request::post("/predict")
+                        .header("content-type", "application/json")
+                        .body(Body::from(body.clone()))
+                        .unwrap();
+                    let response = app.clone().oneshot(request).await.unwrap();
+                    assert_eq!(response.status(), 200);
+                    black_box(response.into_body().collect().await.unwrap().to_bytes())
+                })
             })
-        })
-    });
+        });
+    }
 
     c.bench_function("predict/load_model_pack", |b| {
         b.iter(|| predict::registry::load_pack(black_box(&pack())).unwrap())

@@ -1,8 +1,10 @@
-//! The predict function: next-day BTC/USD forecasts.
+//! The predict function: BTC/USD forecasts 1 to 7 days ahead.
 //!
-//! - `POST /predict` with `{"closes": [...]}` (the model's window of daily
-//!   closes, oldest first) or `{}` to forecast from the latest stored history;
-//! - `GET /predict/model`: the served model's metadata, metrics and baselines.
+//! - `POST /predict` with `{"closes": [...]}` (any number of daily closes from
+//!   the model's `min_closes`, oldest first; the most recent are used) or `{}`
+//!   to forecast from the latest stored history; `horizon_days` and `levels`
+//!   choose how far ahead and which calibrated intervals;
+//! - `GET /predict/model`: the served model's metadata, back-test and baselines.
 
 mod handlers;
 pub mod model;
@@ -29,7 +31,8 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     /// Create the table when missing (`BTC_CREATE_TABLE`, local servers only).
     pub create_table: bool,
-    /// How often to look for a newly published model (`MODEL_REFRESH_SECS`).
+    /// How often the background refresh looks for a newly published model
+    /// and posted closes (`MODEL_REFRESH_SECS`).
     pub refresh_every: Duration,
 }
 
@@ -45,7 +48,13 @@ impl Config {
     }
 }
 
-/// Loads the bundled pack and connects the store: cold-start work, done once.
+/// How long the cold-start read of the published model may take before the
+/// function starts on the bundled one (the background refresh then retries).
+const FIRST_REFRESH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Loads the bundled pack, connects the store and reads the published model
+/// and posted closes once: cold-start work. Call [`Registry::start_refreshing`]
+/// on the result to keep it fresh.
 pub async fn registry_from_config(config: &Config) -> Result<Registry, btc_store::StoreError> {
     let store = match &config.table {
         Some(table) => {
@@ -61,13 +70,21 @@ pub async fn registry_from_config(config: &Config) -> Result<Registry, btc_store
     let bundled = tokio::task::spawn_blocking(move || registry::load_pack(&dir))
         .await
         .unwrap_or_else(|e| Err(model::ModelError::Unreadable(e.to_string())));
-    Ok(Registry::new(bundled, store, config.refresh_every))
+    let registry = Registry::new(bundled, store, config.refresh_every);
+    match tokio::time::timeout(FIRST_REFRESH_TIMEOUT, registry.refresh()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "first model refresh failed; serving the bundled model")
+        }
+        Err(_) => tracing::warn!("first model refresh timed out; serving the bundled model"),
+    }
+    Ok(registry)
 }
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(handlers::predict, handlers::model_info),
-    tags((name = "predict", description = "Next-day BTC/USD close forecasts from a ridge model run as ONNX."))
+    tags((name = "predict", description = "BTC/USD close forecasts 1 to 7 days ahead, with back-tested intervals, from ridge models run as ONNX."))
 )]
 pub struct PredictApi;
 

@@ -9,6 +9,7 @@ async fn main() -> Result<(), shared::BoxError> {
     shared::init_logging();
     let http = HttpConfig::from_env(&ProcessEnv)?;
     let config = predict::Config::from_env(&ProcessEnv)?;
-    let registry = predict::registry_from_config(&config).await?;
-    shared::run(predict::router(Arc::new(registry)), &http).await
+    let registry = Arc::new(predict::registry_from_config(&config).await?);
+    predict::Registry::start_refreshing(&registry);
+    shared::run(predict::router(registry), &http).await
 }

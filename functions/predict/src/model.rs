@@ -39,21 +39,28 @@ impl std::fmt::Debug for LoadedModel {
     }
 }
 
-/// One forecast, as the model computed it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The model's forecasts, one per horizon (`[h - 1]` is `h` days ahead).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
-    pub log_return: f64,
-    pub next_close: f64,
+    /// Log return from the last close to the close `h` days later.
+    pub log_returns: Vec<f64>,
+    pub closes: Vec<f64>,
+}
+
+impl Forecast {
+    pub fn is_finite(&self) -> bool {
+        self.log_returns
+            .iter()
+            .chain(&self.closes)
+            .all(|v| v.is_finite())
+    }
 }
 
 impl LoadedModel {
     pub fn load(onnx: &[u8], meta: ModelMeta, source: Source) -> Result<Self, ModelError> {
         let unreadable = |e: TractError| ModelError::Unreadable(format!("{e:#}"));
-        if meta.window < 2 {
-            return Err(ModelError::Unreadable(
-                "window must be at least 2 closes".into(),
-            ));
-        }
+        // Metadata read from the store is checked before anything indexes by it.
+        meta.check().map_err(ModelError::Unreadable)?;
         let plan = tract_onnx::onnx()
             .model_for_read(&mut &onnx[..])
             .map_err(unreadable)?
@@ -66,7 +73,12 @@ impl LoadedModel {
         let model = Self { meta, source, plan };
         // A model that cannot forecast a flat series is not served.
         let probe = model.forecast(&vec![100.0; model.meta.window])?;
-        if !(probe.log_return.is_finite() && probe.next_close.is_finite()) {
+        if probe.log_returns.len() != model.meta.max_horizon_days as usize {
+            return Err(ModelError::Unreadable(
+                "the graph's horizons differ from the metadata's".into(),
+            ));
+        }
+        if !probe.is_finite() {
             return Err(ModelError::Unreadable(
                 "model gives non-finite forecasts".into(),
             ));
@@ -76,6 +88,13 @@ impl LoadedModel {
 
     /// Forecasts from exactly `meta.window` positive closes, oldest first.
     pub fn forecast(&self, closes: &[f64]) -> Result<Forecast, ModelError> {
+        if closes.len() != self.meta.window {
+            return Err(ModelError::Run(format!(
+                "{} closes for a window of {}",
+                closes.len(),
+                self.meta.window
+            )));
+        }
         let run = |e: TractError| ModelError::Run(format!("{e:#}"));
         let input = tract_ndarray::Array2::from_shape_vec((1, closes.len()), closes.to_vec())
             .map_err(|e| ModelError::Run(e.to_string()))?;
@@ -83,20 +102,19 @@ impl LoadedModel {
             .plan
             .run(tvec!(Tensor::from(input).into()))
             .map_err(run)?;
-        let scalar = |index: usize| -> Result<f64, ModelError> {
-            outputs
+        let row = |index: usize| -> Result<Vec<f64>, ModelError> {
+            Ok(outputs
                 .get(index)
                 .ok_or_else(|| ModelError::Run("missing output".into()))?
                 .to_plain_array_view::<f64>()
                 .map_err(run)?
                 .iter()
-                .next()
                 .copied()
-                .ok_or_else(|| ModelError::Run("empty output".into()))
+                .collect())
         };
         Ok(Forecast {
-            log_return: scalar(0)?,
-            next_close: scalar(1)?,
+            log_returns: row(0)?,
+            closes: row(1)?,
         })
     }
 }

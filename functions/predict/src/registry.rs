@@ -1,16 +1,22 @@
 //! Which model is served, and the price history, kept fresh from DynamoDB.
 //!
-//! The bundled pack is loaded at cold start. Every `refresh_every` (checked on
-//! the request path, by at most one request at a time) the registry reads the
-//! published-model pointer and the posted closes; a new version is loaded,
-//! checksum-verified and optimised before it replaces the old one in a single
-//! pointer swap, so a request sees one complete model or the other. Any failure
-//! keeps what is served and is logged.
+//! The bundled pack is loaded at cold start, and when a table is configured
+//! the published model and the posted closes are read once then too. After
+//! that a background task refreshes every `refresh_every`: it reads the
+//! published-model pointer and the posted closes, loads, checksum-verifies and
+//! optimises a new version, and only then replaces what is served in a single
+//! swap of one snapshot (model and history together), so a request reads one
+//! complete snapshot and never waits for DynamoDB. Any failure keeps what is
+//! served and is logged.
+//!
+//! On Lambda the task only runs while the sandbox is thawed: after a long idle
+//! spell the first request is answered from the snapshot it finds while the
+//! task refreshes beside it.
 
 use std::{
     path::Path,
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    sync::{Arc, RwLock, Weak},
+    time::Duration,
 };
 
 use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta};
@@ -19,19 +25,23 @@ use tokio::sync::Mutex;
 
 use crate::model::{LoadedModel, ModelError, Source};
 
+/// Shortest pause between two background refreshes, whatever is configured.
+const MIN_REFRESH_PAUSE: Duration = Duration::from_millis(100);
+
 pub struct Registry {
-    served: RwLock<Served>,
+    served: RwLock<Snapshot>,
     store: Option<BtcStore>,
     refresh_every: Duration,
-    last_refresh: Mutex<Option<Instant>>,
+    /// One refresh at a time (the cold-start one and the background task).
+    refreshing: Mutex<()>,
     bundled_history: DailySeries,
 }
 
-/// What requests read: swapped as a whole.
+/// What a request reads: the model and the history of one refresh.
 #[derive(Clone)]
-struct Served {
-    model: Option<Arc<LoadedModel>>,
-    history: Arc<DailySeries>,
+pub struct Snapshot {
+    pub model: Option<Arc<LoadedModel>>,
+    pub history: Arc<DailySeries>,
 }
 
 /// Reads the bundled pack from `dir` (`model.onnx` + `config.json`).
@@ -66,59 +76,60 @@ impl Registry {
             closes: Vec::new(),
         });
         Self {
-            served: RwLock::new(Served {
+            served: RwLock::new(Snapshot {
                 model,
                 history: Arc::new(bundled_history.clone()),
             }),
             store,
             refresh_every,
-            last_refresh: Mutex::new(None),
+            refreshing: Mutex::new(()),
             bundled_history,
         }
     }
 
-    fn served(&self) -> Served {
+    /// What is served now. Never waits on I/O.
+    pub fn snapshot(&self) -> Snapshot {
         match self.served.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// The model to serve now (refreshing first when due), if any loads.
-    pub async fn model(&self) -> Option<Arc<LoadedModel>> {
-        self.refresh_if_due().await;
-        self.served().model
-    }
-
-    /// The price history: bundled closes plus posted ones.
-    pub async fn history(&self) -> Arc<DailySeries> {
-        self.refresh_if_due().await;
-        self.served().history
-    }
-
-    async fn refresh_if_due(&self) {
-        let Some(store) = &self.store else { return };
-        // One refresher at a time; the others serve what is loaded.
-        let Ok(mut last) = self.last_refresh.try_lock() else {
+    /// Refreshes every `refresh_every` in the background while `registry`
+    /// lives; nothing to do without a table.
+    pub fn start_refreshing(registry: &Arc<Self>) {
+        if registry.store.is_none() {
             return;
+        }
+        let weak: Weak<Self> = Arc::downgrade(registry);
+        let pause = registry.refresh_every.max(MIN_REFRESH_PAUSE);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(pause).await;
+                let Some(registry) = weak.upgrade() else {
+                    return;
+                };
+                if let Err(err) = registry.refresh().await {
+                    tracing::warn!(error = %err, "model refresh failed; serving the loaded model");
+                }
+            }
+        });
+    }
+
+    /// Reads the published pointer and the posted closes now and swaps in
+    /// the result. Without a table there is nothing to read.
+    pub async fn refresh(&self) -> Result<(), String> {
+        let Some(store) = &self.store else {
+            return Ok(());
         };
-        if last.is_some_and(|at| at.elapsed() < self.refresh_every) {
-            return;
-        }
-        *last = Some(Instant::now());
-        if let Err(err) = self.refresh(store).await {
-            tracing::warn!(error = %err, "model refresh failed; serving the loaded model");
-        }
-    }
-
-    async fn refresh(&self, store: &BtcStore) -> Result<(), String> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let pointer = store.current().await.map_err(|e| e.to_string())?;
         let rows = store.prices().await.map_err(|e| e.to_string())?;
         let history = self
             .bundled_history
             .merged(&rows)
             .map_err(|e| format!("stored closes: {e}"))?;
-        let current = self.served();
+        let current = self.snapshot();
         let model = match pointer {
             Some(pointer)
                 if current.model.as_ref().map(|m| &m.meta.version) != Some(&pointer.version) =>
@@ -142,7 +153,7 @@ impl Registry {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *served = Served {
+        *served = Snapshot {
             model,
             history: Arc::new(history),
         };

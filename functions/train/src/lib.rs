@@ -12,6 +12,7 @@ use std::{path::PathBuf, sync::Arc};
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
 use btc_model::{
     BUNDLED_CSV, DailySeries, ModelMeta,
+    backtest::Backtest,
     evaluate::Metrics,
     pipeline::{self, Baselines, DateRange, RefitError},
     series::{SeriesError, parse_date},
@@ -157,6 +158,9 @@ pub struct TrainResponse {
     pub baselines: Baselines,
     /// Held-out error of the model that was served before, on the same days.
     pub previous_mae_usd: f64,
+    /// The new model's rolling-origin back-test: every horizon and interval
+    /// level, calibrated before the held-out year and measured on it.
+    pub backtest: Backtest,
 }
 
 fn map_store(err: StoreError) -> ApiError {
@@ -290,7 +294,19 @@ async fn train(
     let current: ModelMeta = match &pointer {
         Some(pointer) => {
             let stored = state.store.load(pointer).await.map_err(map_store)?;
-            serde_json::from_str(&stored.meta_json).map_err(ApiError::internal)?
+            match serde_json::from_str::<ModelMeta>(&stored.meta_json)
+                .map_err(|e| e.to_string())
+                .and_then(|meta| meta.check().map(|()| meta))
+            {
+                Ok(meta) => meta,
+                Err(reason) => {
+                    // A version published by an older release (another metadata
+                    // layout): predict cannot serve it either and serves the
+                    // bundled model, so the re-fit is judged against that.
+                    tracing::warn!(version = %pointer.version, reason = %reason, "published model unreadable; judging the re-fit against the bundled model");
+                    state.bundled.clone()
+                }
+            }
         }
         None => state.bundled.clone(),
     };
@@ -341,6 +357,7 @@ async fn train(
             metrics: trained.meta.metrics,
             baselines: trained.meta.baselines,
             previous_mae_usd: refit.current_mae_usd,
+            backtest: trained.meta.backtest,
         }),
     ))
 }

@@ -6,7 +6,7 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, body::Body};
-use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta, pipeline, series::format_date};
+use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta, backtest, pipeline, series::format_date};
 use btc_store::BtcStore;
 use futures::future::join_all;
 use http::{Method, Request, StatusCode};
@@ -27,6 +27,9 @@ fn bundled_meta() -> ModelMeta {
 struct Apps {
     train: Router,
     predict: Router,
+    /// The predict function's registry: tests refresh it when they need the
+    /// newest published model instead of waiting for the background task.
+    registry: Arc<predict::Registry>,
     store: BtcStore,
 }
 
@@ -47,15 +50,18 @@ async fn apps() -> Apps {
         table: Some(table),
         dynamodb_endpoint: Some(endpoint),
         create_table: false,
-        // Every request looks for a newer model: the test needs no waiting.
-        refresh_every: Duration::ZERO,
+        // No background task runs here: tests call `refresh` themselves.
+        refresh_every: Duration::from_secs(3600),
     };
-    let registry = predict::registry_from_config(&predict_config)
-        .await
-        .unwrap();
+    let registry = Arc::new(
+        predict::registry_from_config(&predict_config)
+            .await
+            .unwrap(),
+    );
     Apps {
         train: shared::build_app(train::router(Arc::new(train_state)), &http),
-        predict: shared::build_app(predict::router(Arc::new(registry)), &http),
+        predict: shared::build_app(predict::router(registry.clone()), &http),
+        registry,
         store,
     }
 }
@@ -120,9 +126,15 @@ async fn predictions_match_the_training_program() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let expected_return = pipeline::predict_log_return(&meta.coefficients, window);
+        let expected_return = pipeline::predict_log_return(&meta.coefficients[0], window);
         let expected = window[meta.window - 1] * expected_return.exp();
         let got = body["predicted_close"].as_f64().unwrap();
+        assert_eq!(
+            body["forecasts"][0]["predicted_close"],
+            body["predicted_close"]
+        );
+        assert_eq!(body["horizon_days"], 1);
+        assert_eq!(body["interval_scaling"], "unscaled");
         assert!(
             ((got - expected) / expected).abs() < 1e-9,
             "{got} vs {expected}"
@@ -150,12 +162,21 @@ async fn predictions_match_the_training_program() {
     assert_eq!(body["input"], "history");
     assert_eq!(body["as_of"], format_date(s.end()));
     assert_eq!(body["last_close"], *s.closes.last().unwrap());
+    assert_eq!(body["interval_scaling"], "volatility");
+    assert_eq!(
+        body["forecasts"][0]["date"],
+        format_date(s.end() + time::Duration::days(1))
+    );
 
     let (status, body) = send(&apps.predict, Method::GET, "/predict/model", None, false).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["version"], meta.version);
     assert_eq!(body["source"], "bundled");
     assert_eq!(body["window"], meta.window);
+    assert_eq!(body["min_closes"], meta.min_closes);
+    assert_eq!(body["max_horizon_days"], 7);
+    assert_eq!(body["levels"], json!([50.0, 80.0, 90.0, 95.0]));
+    assert_eq!(body["backtest"]["horizons"].as_array().unwrap().len(), 7);
     assert!(body["metrics"]["mae_usd"].as_f64().unwrap() > 0.0);
     assert!(body["baselines"]["naive"]["mae_usd"].as_f64().unwrap() > 0.0);
 }
@@ -171,10 +192,30 @@ async fn invalid_predict_bodies_are_422_at_the_field() {
     zero[window - 1] = 0.0;
     for (body, loc) in [
         (
-            json!({"closes": vec![100.0; window + 1]}),
+            json!({"closes": vec![100.0; window - 1]}),
             json!(["body", "closes"]),
         ),
         (json!({"closes": []}), json!(["body", "closes"])),
+        (
+            json!({"closes": good, "horizon_days": 8}),
+            json!(["body", "horizon_days"]),
+        ),
+        (
+            json!({"closes": good, "horizon_days": 0}),
+            json!(["body", "horizon_days"]),
+        ),
+        (
+            json!({"closes": good, "levels": [90, 85]}),
+            json!(["body", "levels", 1]),
+        ),
+        (
+            json!({"closes": good, "levels": []}),
+            json!(["body", "levels"]),
+        ),
+        (
+            json!({"closes": good, "levels": [50, 80, 90, 95, 90]}),
+            json!(["body", "levels"]),
+        ),
         (json!({"closes": negative}), json!(["body", "closes", 0])),
         (
             json!({"closes": zero}),
@@ -204,6 +245,89 @@ async fn invalid_predict_bodies_are_422_at_the_field() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
         assert_eq!(reply["errors"][0]["loc"], loc, "{body}: {reply}");
     }
+    // Too few closes says how many are needed.
+    let (_, reply) = send(
+        &apps.predict,
+        Method::POST,
+        "/predict",
+        Some(json!({"closes": vec![100.0; window - 1]})),
+        false,
+    )
+    .await;
+    let msg = reply["errors"][0]["msg"].as_str().unwrap();
+    assert!(msg.contains(&format!("at least {window}")), "{msg}");
+}
+
+#[tokio::test]
+async fn any_history_from_the_window_up_is_accepted_and_the_most_recent_closes_are_used() {
+    let apps = apps().await;
+    let meta = bundled_meta();
+    let s = series();
+    let forecast = |closes: Vec<f64>, horizon: u32| {
+        let app = apps.predict.clone();
+        async move {
+            let (status, body) = send(
+                &app,
+                Method::POST,
+                "/predict",
+                Some(json!({"closes": closes, "horizon_days": horizon, "levels": [50, 95]})),
+                false,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body
+        }
+    };
+    let end = s.len() - 200;
+    let history: Vec<f64> = s.closes[end - 40..end].to_vec();
+    let long = forecast(history.clone(), 7).await;
+    let short = forecast(history[40 - meta.window..].to_vec(), 7).await;
+    // The same point forecasts: the model reads the last `window` closes.
+    for day in 0..7 {
+        assert_eq!(
+            long["forecasts"][day]["predicted_close"],
+            short["forecasts"][day]["predicted_close"]
+        );
+    }
+    assert_eq!(long["closes_used"], backtest::VOLATILITY_WINDOW + 1);
+    assert_eq!(long["interval_scaling"], "volatility");
+    assert_eq!(short["closes_used"], meta.window);
+    assert_eq!(short["interval_scaling"], "unscaled");
+
+    // Each day ahead against the training program, with the served intervals.
+    let last = *history.last().unwrap();
+    let volatility = backtest::volatility(&history);
+    assert!(volatility.is_some());
+    for day in 1..=7usize {
+        let got = &long["forecasts"][day - 1];
+        assert_eq!(got["day"], day);
+        let expected_return =
+            pipeline::predict_log_return(&meta.coefficients[day - 1], &history[40 - meta.window..]);
+        assert!((got["predicted_log_return"].as_f64().unwrap() - expected_return).abs() < 1e-9);
+        for (index, level) in [0.5, 0.95].into_iter().enumerate() {
+            let calibration = meta.interval(day, level).unwrap();
+            let (low, high) = backtest::interval(calibration, expected_return, day, volatility);
+            let interval = &got["intervals"][index];
+            assert_eq!(interval["level"], 100.0 * level);
+            let close = |v: &Value| v.as_f64().unwrap();
+            assert!((close(&interval["low"]) / (last * low.exp()) - 1.0).abs() < 1e-9);
+            assert!((close(&interval["high"]) / (last * high.exp()) - 1.0).abs() < 1e-9);
+            assert_eq!(close(&interval["measured_coverage"]), calibration.coverage);
+            assert!(close(&interval["low"]) < close(&got["predicted_close"]));
+        }
+        // The 95 % interval holds the 50 % one.
+        let width = |i: usize| {
+            got["intervals"][i]["high"].as_f64().unwrap()
+                - got["intervals"][i]["low"].as_f64().unwrap()
+        };
+        assert!(width(1) > width(0));
+    }
+    // Unscaled intervals say the coverage their own method measured.
+    let unscaled = &short["forecasts"][0]["intervals"][1]["measured_coverage"];
+    assert_eq!(
+        unscaled.as_f64().unwrap(),
+        meta.interval(1, 0.95).unwrap().unscaled_coverage
+    );
 }
 
 #[tokio::test]
@@ -228,6 +352,11 @@ async fn training_publishes_a_version_that_predict_then_serves() {
     let (predictions, (status, trained)) = tokio::join!(predictions, training);
     assert_eq!(status, StatusCode::CREATED, "{trained}");
     let after = trained["version"].as_str().unwrap().to_owned();
+    assert_eq!(
+        trained["backtest"]["horizons"].as_array().unwrap().len(),
+        7,
+        "{trained}"
+    );
     assert_ne!(after, before);
     assert_eq!(trained["previous_version"], before);
     assert_eq!(trained["rows_added"], 30);
@@ -241,6 +370,8 @@ async fn training_publishes_a_version_that_predict_then_serves() {
         assert!(version == before || version == after, "{version}");
     }
 
+    // The background task would pick it up within MODEL_REFRESH_SECS.
+    apps.registry.refresh().await.unwrap();
     let (_, info) = send(&apps.predict, Method::GET, "/predict/model", None, false).await;
     assert_eq!(info["version"], after);
     assert_eq!(info["source"], "published");
@@ -267,7 +398,7 @@ async fn training_publishes_a_version_that_predict_then_serves() {
             false,
         )
         .await;
-        let expected = pipeline::predict_log_return(&meta.coefficients, &window);
+        let expected = pipeline::predict_log_return(&meta.coefficients[0], &window);
         assert!((body["predicted_log_return"].as_f64().unwrap() - expected).abs() < 1e-9);
     }
 
@@ -294,7 +425,7 @@ async fn a_worse_model_is_not_published_and_says_why() {
     // on: no honest re-fit can beat it there.
     let s = series();
     let mut strong = bundled_meta();
-    strong.coefficients = pipeline::fit(&s, &strong.hyper, s.len()).unwrap();
+    strong.coefficients = pipeline::fit_all(&s, &strong.hyper, s.len()).unwrap();
     strong.version = "in-sample-reference".into();
     let onnx = btc_model::onnx::export(&strong.coefficients, "reference");
     let pointer = apps
@@ -325,6 +456,7 @@ async fn a_worse_model_is_not_published_and_says_why() {
         apps.store.current().await.unwrap().unwrap().version,
         "in-sample-reference"
     );
+    apps.registry.refresh().await.unwrap();
     let (_, info) = send(&apps.predict, Method::GET, "/predict/model", None, false).await;
     assert_eq!(info["version"], "in-sample-reference");
 }

@@ -1,8 +1,9 @@
-//! Scoring one-day-ahead forecasts on a stretch of the series.
+//! Scoring one-day-ahead forecasts on a stretch of the series (the back-test
+//! scores every horizon: [`crate::backtest::score`]).
 
 use serde::{Deserialize, Serialize};
 
-/// Errors of next-day close forecasts over a test range.
+/// Errors of close forecasts over a test range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Metrics {
     /// Mean absolute error of the predicted close, USD.
@@ -50,22 +51,6 @@ where
             .then(|| direction_hits as f64 / direction_calls as f64),
         days,
     }
-}
-
-/// Log returns of the residuals `actual - predicted` (in log space) on `from..to`.
-pub fn residuals<F>(
-    closes: &[f64],
-    window: usize,
-    from: usize,
-    to: usize,
-    mut predict: F,
-) -> Vec<f64>
-where
-    F: FnMut(&[f64]) -> f64,
-{
-    (from.max(window)..to)
-        .map(|t| (closes[t] / closes[t - 1]).ln() - predict(&closes[t - window..t]))
-        .collect()
 }
 
 /// The `q` quantile (0..=1) of `values`, by linear interpolation.

@@ -3,9 +3,11 @@
 //! - [`series`]: a gap-free daily series and safe merging of new rows;
 //! - [`ridge`]: closed-form ridge regression;
 //! - [`evaluate`]: MAE, MAPE and direction accuracy against baselines;
+//! - [`backtest`]: rolling-origin back-tests per horizon and interval calibration;
 //! - [`pipeline`]: selection, fitting and packaging of a model;
 //! - [`onnx`]: the model as an ONNX graph tract can run.
 
+pub mod backtest;
 pub mod evaluate;
 pub mod onnx;
 pub mod pipeline;

@@ -2,9 +2,9 @@
 //! (Log, Slice, Sub, MatMul, Add, Exp, Mul), in float64 so the served prediction
 //! matches the training program's to well under 1e-6.
 //!
-//! Inputs: `closes` double[1, N] (oldest first). Outputs: `log_return`
-//! double[1, 1] (predicted log return of the next day) and `next_close`
-//! double[1, 1].
+//! Inputs: `closes` double[1, N] (oldest first). Outputs: `log_returns`
+//! double[1, H] (predicted log return from the last close to the close 1..=H
+//! days later) and `forecast_closes` double[1, H].
 
 use prost::Message;
 use tract_onnx::pb::{
@@ -71,12 +71,23 @@ fn value_info(name: &str, dims: &[i64]) -> ValueInfoProto {
     }
 }
 
-/// The ONNX bytes of `model` over a window of `closes` (= weights + 1) closes.
-pub fn export(model: &Linear, doc: &str) -> Vec<u8> {
-    let returns = model.weights.len() as i64;
+/// The ONNX bytes of `models` (one per horizon, all over the same window of
+/// `weights + 1` closes).
+pub fn export(models: &[Linear], doc: &str) -> Vec<u8> {
+    let horizons = models.len() as i64;
+    let returns = models.first().map_or(0, |m| m.weights.len()) as i64;
     let closes = returns + 1;
+    // Row-major [returns, horizons]: column h holds horizon h + 1's weights.
+    let weights: Vec<f64> = (0..returns as usize)
+        .flat_map(|i| {
+            models
+                .iter()
+                .map(move |m| m.weights.get(i).copied().unwrap_or(0.0))
+        })
+        .collect();
+    let bias: Vec<f64> = models.iter().map(|m| m.bias).collect();
     let graph = GraphProto {
-        name: "btc_next_day".into(),
+        name: "btc_horizons".into(),
         doc_string: doc.into(),
         node: vec![
             node("Log", "log", &["closes"], "log_closes"),
@@ -94,19 +105,24 @@ pub fn export(model: &Linear, doc: &str) -> Vec<u8> {
             ),
             node("Sub", "returns", &["later", "earlier"], "returns"),
             node("MatMul", "matmul", &["returns", "weights"], "weighted"),
-            node("Add", "bias", &["weighted", "bias"], "log_return"),
-            node("Exp", "growth", &["log_return"], "growth"),
+            node("Add", "bias", &["weighted", "bias"], "log_returns"),
+            node("Exp", "growth", &["log_returns"], "growth"),
             node(
                 "Slice",
                 "last",
                 &["closes", "n_minus_1", "n", "axis1"],
                 "last_close",
             ),
-            node("Mul", "next", &["last_close", "growth"], "next_close"),
+            node(
+                "Mul",
+                "forecast",
+                &["last_close", "growth"],
+                "forecast_closes",
+            ),
         ],
         initializer: vec![
-            tensor_f64("weights", &[returns, 1], &model.weights),
-            tensor_f64("bias", &[1], &[model.bias]),
+            tensor_f64("weights", &[returns, horizons], &weights),
+            tensor_f64("bias", &[horizons], &bias),
             tensor_i64("zero", &[0]),
             tensor_i64("one", &[1]),
             tensor_i64("n", &[closes]),
@@ -115,8 +131,8 @@ pub fn export(model: &Linear, doc: &str) -> Vec<u8> {
         ],
         input: vec![value_info("closes", &[1, closes])],
         output: vec![
-            value_info("log_return", &[1, 1]),
-            value_info("next_close", &[1, 1]),
+            value_info("log_returns", &[1, horizons]),
+            value_info("forecast_closes", &[1, horizons]),
         ],
         ..Default::default()
     };

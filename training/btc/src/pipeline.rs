@@ -1,16 +1,20 @@
 //! Model selection, fitting, evaluation and packaging, shared by the training
 //! program (`btc-train`) and the `train` function.
 //!
-//! Forecast: the next day's log return from the log returns of the last
-//! `window - 1` days, by ridge regression; the predicted close is the last close
-//! times `exp(predicted return)`.
+//! Forecast: for each horizon `h` in `1..=MAX_HORIZON` days, the cumulative log
+//! return from the last close to the close `h` days later, from the log returns
+//! of the last `window - 1` days, by one ridge regression per horizon (direct
+//! multi-step forecasting: no forecast is fed back as an input); the predicted
+//! close is the last close times `exp(predicted return)`. Prediction intervals
+//! come from a rolling-origin back-test ([`crate::backtest`]).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::{Date, macros::date};
 
 use crate::{
-    evaluate::{Metrics, quantile, residuals, score},
+    backtest::{self, Backtest},
+    evaluate::{Metrics, score},
     onnx,
     ridge::{self, Linear},
     series::{DailySeries, format_date},
@@ -30,8 +34,14 @@ pub const VALIDATION_FROM: Date = date!(2022 - 01 - 01);
 pub const TEST_FROM: Date = date!(2024 - 01 - 01);
 /// Held-out days a re-fit is judged on.
 pub const REFIT_HOLDOUT_DAYS: usize = 365;
-/// Central share of held-out residuals the prediction interval covers.
-pub const INTERVAL: f64 = 0.90;
+/// Days ahead a forecast may reach: one model per horizon.
+pub const MAX_HORIZON: usize = 7;
+/// Central interval levels calibrated for every horizon, ascending.
+pub const LEVELS: [f64; 4] = [0.50, 0.80, 0.90, 0.95];
+/// The level of the single interval of the first response format.
+pub const DEFAULT_LEVEL: f64 = 0.90;
+/// Layout of [`ModelMeta`]; a reader refuses metadata of another layout.
+pub const META_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hyper {
@@ -66,37 +76,102 @@ pub struct DateRange {
 /// `GET /predict/model` shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModelMeta {
+    /// Layout of this document (2: several horizons, calibrated intervals).
+    pub format: u32,
     pub name: String,
     pub task: String,
     pub version: String,
-    /// Closes the model reads, oldest first.
+    /// Closes the model reads, oldest first: the most recent of those sent.
     pub window: usize,
+    /// Fewest closes a forecast needs. With at least
+    /// `backtest.volatility_window + 1` the intervals are scaled by the
+    /// volatility of the closes sent; with fewer, unscaled intervals are used.
+    pub min_closes: usize,
+    /// Days ahead a forecast may reach.
+    pub max_horizon_days: u32,
     pub features: String,
     pub target: String,
-    pub horizon_days: u32,
     pub hyper: Hyper,
-    pub coefficients: Linear,
+    /// One linear model per horizon (`coefficients[h - 1]` predicts the log
+    /// return from the last close to the close `h` days later).
+    pub coefficients: Vec<Linear>,
     /// Data the served coefficients were fitted on.
     pub fitted_on: DateRange,
-    /// Data the metrics were measured on; never seen by the fit they describe.
+    /// Data `metrics` and `baselines` (one day ahead) were measured on; never
+    /// seen by the fit they describe.
     pub evaluated_on: DateRange,
     /// Which fit the metrics describe.
     pub metrics_of: String,
+    /// One day ahead, on `evaluated_on`.
     pub metrics: Metrics,
     pub baselines: Baselines,
-    /// Residual log-return quantiles for the prediction interval.
-    pub interval: Interval,
+    /// Every horizon and interval level, measured by a rolling-origin back-test.
+    pub backtest: Backtest,
     pub onnx_sha256: String,
     pub data_sha256: String,
 }
 
-/// Quantiles of held-out residual log returns that bound a prediction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[schema(as = ResidualInterval)]
-pub struct Interval {
-    pub coverage: f64,
-    pub low_log_return: f64,
-    pub high_log_return: f64,
+impl ModelMeta {
+    /// What must hold for the metadata to be served; the reason otherwise.
+    pub fn check(&self) -> Result<(), String> {
+        if self.format != META_FORMAT {
+            return Err(format!(
+                "metadata format {} (this reader knows {META_FORMAT})",
+                self.format
+            ));
+        }
+        if self.window < 2 {
+            return Err("window must be at least 2 closes".into());
+        }
+        if self.min_closes < self.window {
+            return Err("min_closes is below the window".into());
+        }
+        let horizons = self.max_horizon_days as usize;
+        if horizons == 0 || horizons > 366 {
+            return Err("max_horizon_days must be 1 to 366".into());
+        }
+        if self.coefficients.len() != horizons || self.backtest.horizons.len() != horizons {
+            return Err("coefficients and back-test must hold one entry per horizon".into());
+        }
+        if self
+            .coefficients
+            .iter()
+            .any(|c| c.weights.len() != self.window - 1 || !c.is_finite())
+        {
+            return Err("each horizon's model must have window - 1 finite weights".into());
+        }
+        for (index, horizon) in self.backtest.horizons.iter().enumerate() {
+            if horizon.horizon_days as usize != index + 1 {
+                return Err("back-test horizons must be 1, 2, ... in order".into());
+            }
+            let levels: Vec<f64> = horizon.intervals.iter().map(|i| i.level).collect();
+            if levels != LEVELS {
+                return Err(format!(
+                    "horizon {} must calibrate the levels {LEVELS:?}",
+                    index + 1
+                ));
+            }
+            let sound = |low: f64, high: f64| low.is_finite() && high.is_finite() && low <= high;
+            if horizon
+                .intervals
+                .iter()
+                .any(|i| !sound(i.low_z, i.high_z) || !sound(i.low_log_return, i.high_log_return))
+            {
+                return Err(format!("horizon {} has an unusable interval", index + 1));
+            }
+        }
+        Ok(())
+    }
+
+    /// The calibration of `level` at `horizon` days, if there is one.
+    pub fn interval(&self, horizon: usize, level: f64) -> Option<&backtest::IntervalCalibration> {
+        self.backtest
+            .horizons
+            .get(horizon.checked_sub(1)?)?
+            .intervals
+            .iter()
+            .find(|i| (i.level - level).abs() < 1e-9)
+    }
 }
 
 /// A fitted model with its ONNX bytes.
@@ -131,15 +206,28 @@ fn index_at_or_after(series: &DailySeries, date: Date) -> usize {
         .unwrap_or(if date < series.start { 0 } else { series.len() })
 }
 
-/// Fits on targets `t` in `[max(start + window, window), end)`.
+/// Fits the one-day model on targets `t` in `[max(start + window, window), end)`.
 pub fn fit(series: &DailySeries, hyper: &Hyper, end: usize) -> Option<Linear> {
+    fit_horizon(series, hyper, end, 1)
+}
+
+/// Fits the `horizon`-day model: for each origin `t` from
+/// `max(start + window, window)` whose target day `t - 1 + horizon` is before
+/// `end`, the log return from close `t - 1` to that day.
+pub fn fit_horizon(
+    series: &DailySeries,
+    hyper: &Hyper,
+    end: usize,
+    horizon: usize,
+) -> Option<Linear> {
     let from = index_at_or_after(series, hyper.train_start) + hyper.window;
     let closes = &series.closes;
-    let (rows, targets): (Vec<Vec<f64>>, Vec<f64>) = (from.max(hyper.window)..end)
+    let last_origin = (end.min(closes.len()) + 1).checked_sub(horizon)?;
+    let (rows, targets): (Vec<Vec<f64>>, Vec<f64>) = (from.max(hyper.window)..last_origin)
         .map(|t| {
             (
                 features(&closes[t - hyper.window..t]),
-                (closes[t] / closes[t - 1]).ln(),
+                (closes[t - 1 + horizon] / closes[t - 1]).ln(),
             )
         })
         .unzip();
@@ -149,13 +237,22 @@ pub fn fit(series: &DailySeries, hyper: &Hyper, end: usize) -> Option<Linear> {
     ridge::fit(&rows, &targets, hyper.lambda)
 }
 
-fn mean_log_return(series: &DailySeries, from: usize, to: usize) -> f64 {
+/// One model per horizon `1..=MAX_HORIZON`, fitted on data before `end`.
+pub fn fit_all(series: &DailySeries, hyper: &Hyper, end: usize) -> Option<Vec<Linear>> {
+    (1..=MAX_HORIZON)
+        .map(|horizon| fit_horizon(series, hyper, end, horizon))
+        .collect()
+}
+
+/// Mean daily log return over the days `from..to` (0 for an empty range).
+pub(crate) fn mean_log_return(series: &DailySeries, from: usize, to: usize) -> f64 {
     let closes = &series.closes;
     let from = from.max(1);
+    let to = to.min(closes.len());
     (from..to)
         .map(|t| (closes[t] / closes[t - 1]).ln())
         .sum::<f64>()
-        / (to - from).max(1) as f64
+        / to.saturating_sub(from).max(1) as f64
 }
 
 /// Tries every candidate, fitting before `VALIDATION_FROM` and scoring on
@@ -199,19 +296,34 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Scores `model` and the baselines on `from..to`, and packages `served`.
-#[allow(clippy::too_many_arguments)]
-fn package(
-    series: &DailySeries,
+/// How a model is packaged: which fits it serves and what measures it.
+struct Packaging<'a> {
     hyper: Hyper,
-    served: Linear,
+    /// The coefficients served, one per horizon, fitted on data before `served_end`.
+    served: Vec<Linear>,
     served_end: usize,
-    evaluated: &Linear,
+    /// The one-day model `metrics` describe, fitted on data before `eval_fit_end`.
+    evaluated: &'a Linear,
     eval_fit_end: usize,
+    /// One-day metrics and baselines are measured on `from..to`.
     from: usize,
     to: usize,
-    metrics_of: &str,
-) -> Trained {
+    metrics_of: &'a str,
+}
+
+/// Scores the one-day model and the baselines, back-tests every horizon and
+/// packages the served coefficients.
+fn package(series: &DailySeries, p: Packaging<'_>) -> Option<Trained> {
+    let Packaging {
+        hyper,
+        served,
+        served_end,
+        evaluated,
+        eval_fit_end,
+        from,
+        to,
+        metrics_of,
+    } = p;
     let closes = &series.closes;
     let fit_from = index_at_or_after(series, hyper.train_start);
     let metrics = score(closes, hyper.window, from, to, |w| {
@@ -222,21 +334,15 @@ fn package(
         naive: score(closes, hyper.window, from, to, |_| 0.0),
         drift: score(closes, hyper.window, from, to, |_| drift),
     };
-    let residual = residuals(closes, hyper.window, from, to, |w| {
-        predict_log_return(evaluated, w)
-    });
-    let tail = (1.0 - INTERVAL) / 2.0;
-    let interval = Interval {
-        coverage: INTERVAL,
-        low_log_return: quantile(&residual, tail),
-        high_log_return: quantile(&residual, 1.0 - tail),
-    };
+    // Every horizon back-tested on the same days as the one-day metrics.
+    let backtest = backtest::run(series, &hyper, from, to)?;
     let fitted_on = DateRange {
         from: series.date_at(fit_from),
         to: series.date_at(served_end - 1),
     };
     let doc = format!(
-        "Next-day BTC/USD log return from the last {} daily closes; ridge (lambda {}) fitted on {}..{}.",
+        "BTC/USD log returns 1 to {} days ahead from the last {} daily closes; one ridge per horizon (lambda {}) fitted on {}..{}.",
+        served.len(),
         hyper.window,
         hyper.lambda,
         format_date(fitted_on.from),
@@ -250,54 +356,59 @@ fn package(
         format_date(fitted_on.to).replace('-', ""),
         &onnx_sha256[..8]
     );
-    Trained {
-        meta: ModelMeta {
-            name: "btc".into(),
-            task: "regression".into(),
-            version,
-            window: hyper.window,
-            features: format!(
-                "the {} daily log return(s) between the last {} closes",
-                hyper.window - 1,
-                hyper.window
-            ),
-            target: "log return of the next daily close".into(),
-            horizon_days: 1,
-            hyper,
-            coefficients: served,
-            fitted_on,
-            evaluated_on: DateRange {
-                from: series.date_at(from),
-                to: series.date_at(to - 1),
-            },
-            metrics_of: metrics_of.into(),
-            metrics,
-            baselines,
-            interval,
-            onnx_sha256,
-            data_sha256,
+    let meta = ModelMeta {
+        format: META_FORMAT,
+        name: "btc".into(),
+        task: "regression".into(),
+        version,
+        window: hyper.window,
+        min_closes: hyper.window,
+        max_horizon_days: served.len() as u32,
+        features: format!(
+            "the {} daily log return(s) between the last {} closes",
+            hyper.window - 1,
+            hyper.window
+        ),
+        target: "log return from the last close to the close 1 to max_horizon_days days later, one model per horizon".into(),
+        hyper,
+        coefficients: served,
+        fitted_on,
+        evaluated_on: DateRange {
+            from: series.date_at(from),
+            to: series.date_at(to - 1),
         },
-        onnx,
-    }
+        metrics_of: metrics_of.into(),
+        metrics,
+        baselines,
+        backtest,
+        onnx_sha256,
+        data_sha256,
+    };
+    meta.check().ok()?;
+    Some(Trained { meta, onnx })
 }
 
 /// The bundled model: selected on 2022-2023, fitted on data before 2024,
-/// evaluated on 2024 onwards, which neither selection nor fit saw.
+/// evaluated on 2024 onwards, which neither selection nor fit saw; every
+/// horizon and interval back-tested on 2024 onwards too.
 pub fn train_bundled(series: &DailySeries) -> Option<(Trained, Vec<Candidate>)> {
     let (hyper, table) = select(series)?;
     let test_from = index_at_or_after(series, TEST_FROM);
-    let model = fit(series, &hyper, test_from)?;
+    let served = fit_all(series, &hyper, test_from)?;
+    let evaluated = served.first()?.clone();
     let trained = package(
         series,
-        hyper,
-        model.clone(),
-        test_from,
-        &model,
-        test_from,
-        test_from,
-        series.len(),
-        "the served coefficients",
-    );
+        Packaging {
+            hyper,
+            served,
+            served_end: test_from,
+            evaluated: &evaluated,
+            eval_fit_end: test_from,
+            from: test_from,
+            to: series.len(),
+            metrics_of: "the served coefficients",
+        },
+    )?;
     Some((trained, table))
 }
 
@@ -337,6 +448,7 @@ pub fn refit(series: &DailySeries, current: &ModelMeta) -> Result<Refit, RefitEr
     let holdout_from = len
         .checked_sub(REFIT_HOLDOUT_DAYS)
         .ok_or(too_little.clone())?;
+    let current_one_day = current.coefficients.first().ok_or(too_little.clone())?;
     let candidate = fit(series, &hyper, holdout_from).ok_or(too_little.clone())?;
     let closes = &series.closes;
     let candidate_mae = score(closes, hyper.window, holdout_from, len, |w| {
@@ -344,7 +456,7 @@ pub fn refit(series: &DailySeries, current: &ModelMeta) -> Result<Refit, RefitEr
     })
     .mae_usd;
     let current_mae = score(closes, hyper.window, holdout_from, len, |w| {
-        predict_log_return(&current.coefficients, w)
+        predict_log_return(current_one_day, w)
     })
     .mae_usd;
     if candidate_mae > current_mae {
@@ -355,18 +467,21 @@ pub fn refit(series: &DailySeries, current: &ModelMeta) -> Result<Refit, RefitEr
             to: format_date(series.date_at(len - 1)),
         });
     }
-    let served = fit(series, &hyper, len).ok_or(too_little)?;
+    let served = fit_all(series, &hyper, len).ok_or(too_little.clone())?;
     let trained = package(
         series,
-        hyper,
-        served,
-        len,
-        &candidate,
-        holdout_from,
-        holdout_from,
-        len,
-        "the same hyper-parameters fitted on data before the held-out range; the served coefficients were then re-fitted on all data",
-    );
+        Packaging {
+            hyper,
+            served,
+            served_end: len,
+            evaluated: &candidate,
+            eval_fit_end: holdout_from,
+            from: holdout_from,
+            to: len,
+            metrics_of: "the same hyper-parameters fitted on data before the held-out range; the served coefficients were then re-fitted on all data",
+        },
+    )
+    .ok_or(too_little)?;
     Ok(Refit {
         trained,
         current_mae_usd: current_mae,

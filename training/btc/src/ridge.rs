@@ -14,6 +14,10 @@ impl Linear {
     pub fn predict(&self, x: &[f64]) -> f64 {
         self.bias + self.weights.iter().zip(x).map(|(w, v)| w * v).sum::<f64>()
     }
+
+    pub fn is_finite(&self) -> bool {
+        self.bias.is_finite() && self.weights.iter().all(|w| w.is_finite())
+    }
 }
 
 /// Fits ridge on standardised features (so `lambda` means the same whatever the
