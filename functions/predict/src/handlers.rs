@@ -227,6 +227,12 @@ pub async fn predict(
     let forecast = shared::metrics::timed_inference(&meta.name, || model.forecast(inputs))
         .map_err(ApiError::internal)?;
     let volatility = backtest::volatility(closes);
+    let scaled = volatility.is_some();
+    // The interval of `calibration` around `log_return`, `day` days ahead, in USD.
+    let bounds = |calibration, log_return, day| {
+        let (low, high) = backtest::interval(calibration, log_return, day, volatility);
+        (last_close * low.exp(), last_close * high.exp())
+    };
     let no_finite_forecast = || {
         // Extreme inputs can overflow; say so rather than return nonsense.
         ApiError::validation(
@@ -248,12 +254,12 @@ pub async fn predict(
             let Some(calibration) = meta.interval(day, level / 100.0) else {
                 return Err(unavailable());
             };
-            let (low, high) = backtest::interval(calibration, log_return, day, volatility);
+            let (low, high) = bounds(calibration, log_return, day);
             intervals.push(LevelInterval {
                 level: *level,
-                low: last_close * low.exp(),
-                high: last_close * high.exp(),
-                measured_coverage: if volatility.is_some() {
+                low,
+                high,
+                measured_coverage: if scaled {
                     calibration.coverage
                 } else {
                     calibration.unscaled_coverage
@@ -281,12 +287,11 @@ pub async fn predict(
     else {
         return Err(unavailable());
     };
-    let (low, high) =
-        backtest::interval(first_calibration, first.predicted_log_return, 1, volatility);
+    let (low, high) = bounds(first_calibration, first.predicted_log_return, 1);
     let interval = Interval {
         coverage: DEFAULT_LEVEL,
-        low: last_close * low.exp(),
-        high: last_close * high.exp(),
+        low,
+        high,
     };
     if !(interval.low.is_finite() && interval.high.is_finite()) {
         return Err(no_finite_forecast());
@@ -298,27 +303,24 @@ pub async fn predict(
         interval,
         forecasts,
         last_close,
-        closes_used: if volatility.is_some() {
-            closes.len()
-        } else {
-            meta.window
-        },
-        interval_scaling: if volatility.is_some() {
-            "volatility"
-        } else {
-            "unscaled"
-        },
+        closes_used: if scaled { closes.len() } else { meta.window },
+        interval_scaling: if scaled { "volatility" } else { "unscaled" },
         model_version: meta.version.clone(),
         input,
         as_of: as_of.map(format_date),
     }))
 }
 
-/// The calibrated levels as a client writes them: `50, 80, 90, 95`.
+/// The calibrated levels as a client writes them, percent.
+fn level_percents() -> Vec<f64> {
+    LEVELS.iter().map(|l| (100.0 * l).round()).collect()
+}
+
+/// The calibrated levels for a message: `50, 80, 90, 95`.
 fn percents() -> String {
-    LEVELS
+    level_percents()
         .iter()
-        .map(|l| format!("{:.0}", 100.0 * l))
+        .map(|l| l.to_string())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -378,6 +380,6 @@ pub async fn model_info(
         meta: model.meta.clone(),
         source: model.source,
         max_closes: MAX_CLOSES,
-        levels: LEVELS.iter().map(|l| (100.0 * l).round()).collect(),
+        levels: level_percents(),
     }))
 }
