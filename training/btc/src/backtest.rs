@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    evaluate::{Metrics, quantile},
+    evaluate::{Metrics, quantile_of_sorted},
     pipeline::{Hyper, LEVELS, MAX_HORIZON, fit_all, mean_log_return},
     ridge::Linear,
     series::DailySeries,
@@ -182,26 +182,34 @@ pub struct IntervalCalibration {
     pub unscaled_coverage: f64,
 }
 
-/// The quantiles of one level, scaled and unscaled, from `sample` (pairs of
-/// standardised and raw residuals).
+/// The quantiles of one level, scaled and unscaled, from the sorted
+/// standardised (`z`) and raw residuals of one calibration window.
 fn quantiles(z: &[f64], raw: &[f64], level: f64) -> [f64; 4] {
     let tail = (1.0 - level) / 2.0;
     [
-        quantile(z, tail),
-        quantile(z, 1.0 - tail),
-        quantile(raw, tail),
-        quantile(raw, 1.0 - tail),
+        quantile_of_sorted(z, tail),
+        quantile_of_sorted(z, 1.0 - tail),
+        quantile_of_sorted(raw, tail),
+        quantile_of_sorted(raw, 1.0 - tail),
     ]
 }
 
-/// The residuals (standardised, raw) of `points` (one horizon, in origin
-/// order) resolved before `origin` and made at most `CALIBRATION_DAYS` before it.
+/// The residuals (standardised, raw), each sorted ascending, of `points` (one
+/// horizon, in origin order) resolved before `origin` and made at most
+/// `CALIBRATION_DAYS` before it. Within one horizon both bounds are monotone in
+/// a point's origin, so the window is one contiguous run found by bisection:
+/// the back-test asks for thousands of windows.
 fn trailing(points: &[Point], origin: usize) -> (Vec<f64>, Vec<f64>) {
-    points
+    let first = points.partition_point(|p| p.origin + CALIBRATION_DAYS < origin);
+    let end = points.partition_point(|p| p.origin - 1 + p.horizon < origin);
+    let window = points.get(first..end.max(first)).unwrap_or_default();
+    let (mut z, mut raw): (Vec<f64>, Vec<f64>) = window
         .iter()
-        .filter(|p| p.origin + CALIBRATION_DAYS >= origin && p.origin - 1 + p.horizon < origin)
         .map(|p| ((p.actual - p.predicted) / p.scale(), p.actual - p.predicted))
-        .unzip()
+        .unzip();
+    z.sort_by(f64::total_cmp);
+    raw.sort_by(f64::total_cmp);
+    (z, raw)
 }
 
 /// Every level of one horizon: the served quantiles from the forecasts
@@ -399,10 +407,24 @@ mod tests {
             .map(|i| point(1000 + i, (i % 101) as f64 * 0.001, 0.05))
             .collect();
         let (z, raw) = trailing(&points, 1500);
-        // Origins 1135..=1499 (made within 365 days, resolved before 1500).
+        // Origins 1135..=1499 (made within 365 days, resolved before 1500),
+        // as a plain scan of every point selects them.
+        let mut expected: Vec<f64> = points
+            .iter()
+            .filter(|p| (1135..1500).contains(&p.origin))
+            .map(|p| p.actual - p.predicted)
+            .collect();
+        expected.sort_by(f64::total_cmp);
         assert_eq!(raw.len(), 365);
-        assert!((raw[0] - ((135 % 101) as f64 * 0.001 - 0.05)).abs() < 1e-12);
-        assert!((z[0] - raw[0] / 0.01).abs() < 1e-9);
+        assert_eq!(raw, expected);
+        assert!(
+            z.iter()
+                .zip(&raw)
+                .all(|(z, raw)| (z - raw / 0.01).abs() < 1e-9)
+        );
+        // Before any point resolves, and after every window has aged out.
+        assert_eq!(trailing(&points, 1000).0.len(), 0);
+        assert_eq!(trailing(&points, 5000).0.len(), 0);
 
         let evaluation: Vec<Point> = points[600..].to_vec();
         let calibrated = calibrate(&points, &evaluation, 2000);
