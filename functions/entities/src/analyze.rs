@@ -42,6 +42,11 @@ pub struct Explanation {
     /// `SURNAME` for one PERSON), for `model`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub model_types: Vec<String>,
+    /// The rule that joined or retyped the model's pieces, for `model`:
+    /// `house number + street` or `street line` (a street address the model
+    /// tagged as a number and a place, or as a place).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
     /// The check the match passed, for `pattern` (e.g. `Luhn check digit,
     /// issuer range and length`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +80,7 @@ pub fn pattern_findings(text: &str, countries: Option<&[String]>) -> Vec<Finding
                 recognizer: m.recognizer.to_owned(),
                 pattern: None,
                 model_types: Vec::new(),
+                rule: None,
                 validation: Some(m.validation.to_owned()),
                 context_word: m.context.map(str::to_owned),
                 raw_score: m.raw_score,

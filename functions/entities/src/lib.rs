@@ -13,6 +13,7 @@
 //! logged, traced or put in an error body. The only log line per request is the
 //! shared one (method, route, status, latency, sizes).
 
+pub mod address;
 pub mod analyze;
 pub mod anonymize;
 pub mod catalog;

@@ -13,6 +13,7 @@ use std::{
 use token_classifier::{ClassifyError, TokenClassifier};
 
 use crate::{
+    address,
     analyze::{Explanation, Finding, pattern_findings, resolve_overlaps},
     anonymize::{Operators, Pseudonyms, Writer, anonymize},
     key::RedactionKey,
@@ -59,6 +60,7 @@ impl std::ops::AddAssign for Cost {
 fn model_findings(
     options: &Options,
     text: &str,
+    chars: &[char],
     cost: &mut Cost,
 ) -> Result<Vec<Finding>, ClassifyError> {
     let mut found = Vec::new();
@@ -69,7 +71,8 @@ fn model_findings(
         })?;
         cost.model += started.elapsed();
         cost.tokens += tokens;
-        found.extend(spans.into_iter().map(|span| Finding {
+        let spans = address::assemble(chars, &pack.classifier.config().language, spans);
+        found.extend(spans.into_iter().map(|(span, rule)| Finding {
             start: span.start,
             end: span.end,
             score: span.score,
@@ -80,6 +83,7 @@ fn model_findings(
                 recognizer: pack.name.clone(),
                 pattern: None,
                 model_types: span.model_types,
+                rule,
                 validation: None,
                 context_word: None,
                 raw_score: span.score,
@@ -99,7 +103,8 @@ pub fn run(
     pseudonyms: &mut Pseudonyms,
 ) -> Result<(TextResult, Cost), ClassifyError> {
     let mut cost = Cost::default();
-    let mut candidates = model_findings(options, text, &mut cost)?;
+    let chars: Vec<char> = text.chars().collect();
+    let mut candidates = model_findings(options, text, &chars, &mut cost)?;
     let started = Instant::now();
     let countries = options.steering.countries.as_deref();
     candidates.extend(pattern_findings(text, countries));
@@ -113,7 +118,6 @@ pub fn run(
                 .as_ref()
                 .is_none_or(|types| types.contains(&f.entity_type))
     });
-    let chars: Vec<char> = text.chars().collect();
     if options.steering.has_allow_list() {
         candidates.retain(|f| {
             let found: String = chars[f.start..f.end].iter().collect();

@@ -354,6 +354,7 @@ impl Steering {
                     recognizer: m.recognizer.to_owned(),
                     pattern: m.pattern.map(str::to_owned),
                     model_types: Vec::new(),
+                    rule: None,
                     validation: None,
                     context_word: m.context.map(str::to_owned),
                     raw_score: m.raw_score,
