@@ -56,6 +56,10 @@ where
     }
 }
 
+/// How long [`BtcStore::put_prices`] may retry throttled writes in all (the
+/// `/train` function's timeout is 30 s; fitting and publishing need the rest).
+pub const PUT_PRICES_BUDGET: Duration = Duration::from_secs(10);
+
 /// Which version is served, and the checksum its bytes must have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pointer {
@@ -134,7 +138,13 @@ impl BtcStore {
 
     /// Stores closes (idempotent: a row for a date always holds the same close,
     /// which the caller checked against the series).
+    ///
+    /// Rows DynamoDB leaves unprocessed (throttling) are retried with
+    /// exponential back-off, within [`PUT_PRICES_BUDGET`] for the whole call
+    /// rather than a number of attempts per 25-row chunk: a 3,660-row history
+    /// is 147 chunks, and per-chunk retries could outlast the caller's timeout.
     pub async fn put_prices(&self, rows: &[(Date, f64)]) -> Result<(), StoreError> {
+        let deadline = tokio::time::Instant::now() + PUT_PRICES_BUDGET;
         for chunk in rows.chunks(25) {
             let mut requests: Vec<WriteRequest> = chunk
                 .iter()
@@ -149,7 +159,7 @@ impl BtcStore {
                     Ok(WriteRequest::builder().put_request(put).build())
                 })
                 .collect::<Result<_, StoreError>>()?;
-            for attempt in 0..8 {
+            for attempt in 0u32.. {
                 let output = self
                     .client
                     .batch_write_item()
@@ -163,10 +173,11 @@ impl BtcStore {
                 if requests.is_empty() {
                     break;
                 }
-                if attempt == 7 {
+                let backoff = Duration::from_millis(50 << attempt.min(4));
+                if tokio::time::Instant::now() + backoff > deadline {
                     return Err(StoreError::Unavailable("writes left unprocessed".into()));
                 }
-                tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                tokio::time::sleep(backoff).await;
             }
         }
         Ok(())

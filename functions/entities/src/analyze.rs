@@ -96,7 +96,11 @@ pub fn resolve_overlaps(mut candidates: Vec<Finding>) -> Vec<Finding> {
         b.validated
             .cmp(&a.validated)
             .then(b.score.total_cmp(&a.score))
-            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(
+                b.end
+                    .saturating_sub(b.start)
+                    .cmp(&a.end.saturating_sub(a.start)),
+            )
             .then(a.start.cmp(&b.start))
             .then(a.entity_type.cmp(&b.entity_type))
     });

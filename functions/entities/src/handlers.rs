@@ -20,6 +20,16 @@ use crate::{
     steering::Steering,
 };
 
+/// A failed model run as a 500 whose logged source names only what failed:
+/// a tokenizer's or a model's own message may quote the request's text.
+fn classify_failed(error: token_classifier::ClassifyError) -> ApiError {
+    let what = match error {
+        token_classifier::ClassifyError::Tokenizer(_) => "the tokenizer failed on a request text",
+        token_classifier::ClassifyError::Model(_) => "a model run failed on a request text",
+    };
+    ApiError::internal(std::io::Error::other(what))
+}
+
 /// Find named entities and personal data in a text (or a batch), and redact them.
 ///
 /// Model findings, validated patterns (emails, phone numbers, cards with a
@@ -132,7 +142,7 @@ pub async fn find_entities(
     })
     .await
     .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    .map_err(classify_failed)?;
 
     let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
     let usage = Usage {
@@ -222,4 +232,22 @@ fn unknown_choice(catalog: &Catalog, request: &EntitiesRequest) -> ApiError {
         "model_language"
     };
     ApiError::Validation(vec![FieldError::new(loc(field), "unknown_model", msg)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_model_run_logs_nothing_of_the_text() {
+        for error in [
+            token_classifier::ClassifyError::Tokenizer("cannot split 'Jane Doe'".into()),
+            token_classifier::ClassifyError::Model("shape of 'Jane Doe'".into()),
+        ] {
+            let ApiError::Internal(source) = classify_failed(error) else {
+                panic!("not an internal error");
+            };
+            assert!(!source.to_string().contains("Jane"), "{source}");
+        }
+    }
 }
