@@ -7,12 +7,18 @@
 //! token again (`shared::auth`), so a misconfigured route cannot open a write.
 //! Neither the token nor any header value is ever logged.
 
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
-use serde_json::{Value, json};
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
+};
 use shared::auth::BearerToken;
 
+/// The simple response, with an empty `context` (API Gateway passes it to the
+/// function; this authorizer adds nothing).
+pub type Decision =
+    ApiGatewayV2CustomAuthorizerSimpleResponse<serde_json::Map<String, serde_json::Value>>;
+
 /// The authorizer's answer to one request.
-pub fn authorize(token: &BearerToken, request: &ApiGatewayV2CustomAuthorizerV2Request) -> Value {
+pub fn authorize(token: &BearerToken, request: &ApiGatewayV2CustomAuthorizerV2Request) -> Decision {
     let allowed = token
         .check(
             request
@@ -25,5 +31,8 @@ pub fn authorize(token: &BearerToken, request: &ApiGatewayV2CustomAuthorizerV2Re
         allowed,
         "authorizer decision"
     );
-    json!({ "isAuthorized": allowed })
+    // The type is non-exhaustive: built from its default, then decided.
+    let mut decision = Decision::default();
+    decision.is_authorized = allowed;
+    decision
 }

@@ -42,7 +42,10 @@ fn event(authorization: Option<&str>) -> ApiGatewayV2CustomAuthorizerV2Request {
 fn only_the_right_bearer_token_is_authorized() {
     let token = TOKEN.parse().unwrap();
     let decide = |header: Option<&str>| {
-        authorizer::authorize(&token, &event(header))["isAuthorized"].clone()
+        // What API Gateway reads: the simple response's JSON.
+        let decision = serde_json::to_value(authorizer::authorize(&token, &event(header))).unwrap();
+        assert_eq!(decision["context"], json!({}), "{decision}");
+        decision["isAuthorized"].clone()
     };
     assert_eq!(decide(Some(&format!("Bearer {TOKEN}"))), json!(true));
     assert_eq!(decide(Some(&format!("bearer {TOKEN}"))), json!(true));
