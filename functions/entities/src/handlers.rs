@@ -18,7 +18,33 @@ use crate::{
     request::EntitiesRequest,
     response::{BatchResponse, EntitiesAnswer, EntitiesResponse, ModelUsed, Receipt, Usage},
     steering::Steering,
+    steering_cache::SteeringCache,
 };
+
+/// The request's recognizers, allow list and countries, compiled, or taken
+/// from the cache when an earlier request brought the same ones.
+fn steering(cache: &SteeringCache, request: &EntitiesRequest) -> Result<Arc<Steering>, ApiError> {
+    let compile = || {
+        Steering::compile(
+            request.recognizers.as_deref(),
+            request.allow_list.as_deref(),
+            request.allow_list_match,
+            request.countries.as_deref(),
+        )
+    };
+    if request.recognizers.is_none() && request.allow_list.is_none() {
+        // Nothing to compile: a country filter alone is a list lookup.
+        return compile().map(Arc::new);
+    }
+    let key = serde_json::to_string(&(
+        &request.recognizers,
+        &request.allow_list,
+        request.allow_list_match,
+        &request.countries,
+    ))
+    .map_err(ApiError::internal)?;
+    cache.get_or_compile(key, compile)
+}
 
 /// A failed model run as a 500 whose logged source names only what failed:
 /// a tokenizer's or a model's own message may quote the request's text.
@@ -52,6 +78,7 @@ fn classify_failed(error: token_classifier::ClassifyError) -> ApiError {
 pub async fn find_entities(
     State(catalog): State<Arc<Catalog>>,
     State(secrets): State<Arc<Secrets>>,
+    State(compiled): State<Arc<SteeringCache>>,
     ValidJson(mut request): ValidJson<EntitiesRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     let started = Instant::now();
@@ -59,12 +86,7 @@ pub async fn find_entities(
     let packs = catalog
         .select(&request.model_size, &request.model_language)
         .ok_or_else(|| unknown_choice(&catalog, &request))?;
-    let steering = Steering::compile(
-        request.recognizers.as_deref(),
-        request.allow_list.as_deref(),
-        request.allow_list_match,
-        request.countries.as_deref(),
-    )?;
+    let steering = steering(&compiled, &request)?;
     let own_types: Vec<String> = request
         .recognizers
         .iter()

@@ -26,6 +26,7 @@ pub mod response;
 pub mod restore;
 pub mod secrets;
 pub mod steering;
+pub mod steering_cache;
 pub mod synthetic;
 
 use std::{path::PathBuf, sync::Arc};
@@ -79,6 +80,13 @@ pub struct EntitiesApi;
 pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub secrets: Arc<Secrets>,
+    pub steering: Arc<steering_cache::SteeringCache>,
+}
+
+impl FromRef<AppState> for Arc<steering_cache::SteeringCache> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.steering)
+    }
 }
 
 impl FromRef<AppState> for Arc<Catalog> {
@@ -100,5 +108,9 @@ pub fn router(catalog: Arc<Catalog>, secrets: Arc<Secrets>) -> Router {
         .route("/entities", post(handlers::find_entities))
         .route("/entities/models", get(listing::list_models))
         .route("/entities/restore", post(restore::restore))
-        .with_state(AppState { catalog, secrets })
+        .with_state(AppState {
+            catalog,
+            secrets,
+            steering: Arc::default(),
+        })
 }

@@ -30,7 +30,7 @@ pub struct LoadedPack {
 /// What a request asks of every text.
 pub struct Options {
     pub packs: Vec<LoadedPack>,
-    pub steering: Steering,
+    pub steering: Arc<Steering>,
     pub operators: Operators,
     pub types: Option<Vec<String>>,
     pub threshold: f32,

@@ -38,7 +38,7 @@ pub enum AllowListMatch {
 }
 
 /// A regular expression of a request recognizer.
-#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestPattern {
     /// Shown in explanations; defaults to `patterns[<index>]`.
@@ -70,7 +70,7 @@ fn one() -> f32 {
 
 /// A recognizer the request brings: a deny list, patterns, or both, all
 /// reporting one entity type.
-#[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, Serialize, garde::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "type": "EMPLOYEE_ID",

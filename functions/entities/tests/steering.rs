@@ -314,3 +314,41 @@ async fn patterns_and_lists_at_their_bounds_still_answer_a_long_text() {
     assert!(found(&body, "EMPLOYEE_ID").len() > 1000);
     assert!(found(&body, "EVIL").is_empty());
 }
+
+#[tokio::test]
+async fn one_instance_reuses_a_compiled_set_only_for_the_same_set() {
+    // One router: one instance's cache, across requests.
+    let app = common::app();
+    let text = "Employee EMP-123456 joined; Jane Doe approved.";
+    let body = |score: f64, allow: &str, deny: &str| {
+        json!({
+            "text": text,
+            "recognizers": [
+                {"type": "EMPLOYEE_ID", "patterns": [{"regex": "\\bEMP-\\d{6}\\b", "score": score}]},
+                {"type": "APPROVER", "deny_list": [deny]},
+            ],
+            "allow_list": [allow],
+        })
+    };
+    let send = |body: Value| common::send(app.clone(), common::json_post("/entities", &body, None));
+    let (_, first) = send(body(0.3, "nobody", "Jane Doe")).await;
+    let (_, again) = send(body(0.3, "nobody", "Jane Doe")).await;
+    assert_eq!(first["entities"], again["entities"]);
+    assert!((entity(&first, "EMP-123456")["score"].as_f64().unwrap() - 0.3).abs() < 1e-6);
+    // Any change is another set: compiled anew, never the cached one.
+    let (_, rescored) = send(body(0.9, "nobody", "Jane Doe")).await;
+    assert!((entity(&rescored, "EMP-123456")["score"].as_f64().unwrap() - 0.9).abs() < 1e-6);
+    let (_, allowed) = send(body(0.3, "EMP-123456", "Jane Doe")).await;
+    assert!(found(&allowed, "EMPLOYEE_ID").is_empty(), "{allowed}");
+    let (_, other_list) = send(body(0.3, "nobody", "approved")).await;
+    assert_eq!(found(&other_list, "APPROVER"), ["approved"]);
+    // A set that fails to compile is refused each time, never cached as good.
+    for _ in 0..2 {
+        let (status, refused) = send(json!({
+            "text": text,
+            "recognizers": [{"type": "X", "patterns": [{"regex": "(a"}]}],
+        }))
+        .await;
+        assert_eq!(status, 422, "{refused}");
+    }
+}
