@@ -148,27 +148,60 @@ def person(w: Writer, v: Values, register: str = "normal") -> str:
     return name
 
 
-def address(w: Writer, v: Values, lines: str = ", ") -> None:
+# Street types as people abbreviate them (USPS and Royal Mail usage); faker
+# writes most of them in full.
+STREET_ABBREVIATIONS = {
+    "Street": "St", "Avenue": "Ave", "Road": "Rd", "Drive": "Dr", "Lane": "Ln",
+    "Boulevard": "Blvd", "Court": "Ct", "Place": "Pl", "Square": "Sq", "Parkway": "Pkwy",
+    "Highway": "Hwy", "Circle": "Cir", "Crescent": "Cres", "Terrace": "Ter", "Trail": "Trl",
+    "Mount": "Mt", "Apartment": "Apt", "Suite": "Ste",
+}
+
+
+def written(v: Values, value: str, register: str = "normal") -> str:
+    """`value` as a person types it: street types sometimes abbreviated (with
+    or without a full stop), and the register's case."""
+    rng = v.rng
+    if rng.random() < 0.35:
+        dot = "." if rng.random() < 0.4 else ""
+        value = " ".join(
+            STREET_ABBREVIATIONS[word] + dot if word in STREET_ABBREVIATIONS else word
+            for word in value.split(" ")
+        )
+    if register == "lower":
+        value = value.lower()
+    elif register == "upper":
+        value = value.upper()
+    return value
+
+
+def street(w: Writer, v: Values, register: str = "normal") -> None:
+    w.add(written(v, v.street(), register), "STREET_ADDRESS")
+
+
+def address(w: Writer, v: Values, lines: str = ", ", register: str = "normal") -> None:
     """A postal address as that country writes it: street line, then city,
     region and postcode in the local order, each part labelled."""
     rng = v.rng
-    w.add(v.street(), "STREET_ADDRESS")
+    case = (lambda text: text.lower()) if register == "lower" else (
+        (lambda text: text.upper()) if register == "upper" else (lambda text: text))
+    street(w, v, register)
     w.add(lines)
     if v.locale in POSTCODE_FIRST:
-        w.add(v.postcode(), "ZIP_CODE")
+        w.add(case(v.postcode()), "ZIP_CODE")
         w.add(" ")
-        w.add(v.city(), "GPE")
+        w.add(case(v.city()), "GPE")
     else:
-        w.add(v.city(), "GPE")
+        w.add(case(v.city()), "GPE")
         region = v.region() if v.locale in REGION_BEFORE_POSTCODE or rng.random() < 0.3 else None
         if region:
             w.add(", ")
-            w.add(region, "GPE")
+            w.add(case(region), "GPE")
         w.add(" " if v.locale in REGION_BEFORE_POSTCODE or v.locale == "en_GB" else ", ")
-        w.add(v.postcode(), "ZIP_CODE")
+        w.add(case(v.postcode()), "ZIP_CODE")
     if rng.random() < 0.3:
         w.add(lines)
-        w.add(COUNTRY[v.locale], "GPE")
+        w.add(case(COUNTRY[v.locale]), "GPE")
 
 
 def pattern_value(w: Writer, value: str) -> None:
@@ -251,12 +284,23 @@ def chat(w: Writer, v: Values) -> None:
     lower = rng.random() < 0.6
     register = "lower" if lower else "normal"
     w.add(rng.choice(["hi ", "hey, ", "hello! ", "Hi, ", "good morning, "]))
-    w.add(rng.choice(["this is ", "my name is ", "it's ", "im ", "I am "]))
+    w.add(rng.choice(["this is ", "my name is ", "it's ", "im ", "I am ", "i'm ", "I'm ", "i am ",
+                      "name's ", "me: "]))
     person(w, v, register)
-    w.add(rng.choice([
-        " and i moved to ", ", my new address is ", " - can you send it to ", ". I now live at ",
-    ]))
-    address(w, v)
+    if rng.random() < 0.3:
+        w.add(rng.choice([" and i have a question about my order", " and my card was charged twice",
+                          " and i cant log in", ", i ordered last week", " here"]))
+        w.add(rng.choice([". ", "! ", ", "]))
+        w.add(rng.choice(["also ", "btw ", "oh and ", ""]))
+        w.add(rng.choice(["i moved to ", "my address changed to ", "new address: "]))
+    else:
+        w.add(rng.choice([
+            " and i moved to ", ", my new address is ", " - can you send it to ", ". I now live at ",
+        ]))
+    if rng.random() < 0.4:
+        street(w, v, register)
+    else:
+        address(w, v, register=register)
     w.add(rng.choice([" thanks", "! thx", ".", " pls", ", cheers"]))
     if rng.random() < 0.5:
         w.add(rng.choice([" my friend ", " also ", " and "]))
@@ -274,14 +318,14 @@ def sentence(w: Writer, v: Values) -> None:
         w.add(rng.choice(["I was born in ", "My family comes from ", "She grew up in "]))
         w.add(v.city(), "GPE")
         w.add(rng.choice([" and now I live at ", "; today the address is ", ", but her flat is at "]))
-        w.add(v.street(), "STREET_ADDRESS")
+        street(w, v)
         w.add(".")
     elif kind < 0.6:
         person(w, v)
         w.add(rng.choice([
             " signed the lease for ", " has lived at ", " bought the house at ", " rents a room at ",
         ]))
-        w.add(v.street(), "STREET_ADDRESS")
+        street(w, v)
         w.add(rng.choice([" since ", " in ", " last "]))
         w.add(rng.choice([str(rng.randint(1990, 2025)), "March", "spring", "year"]))
         w.add(".")
@@ -293,7 +337,74 @@ def sentence(w: Writer, v: Values) -> None:
         w.add(".")
 
 
-GENRES = [(letter, 2), (form, 3), (ticket, 2), (chat, 3), (sentence, 3)]
+RELATIONS = [
+    "sister", "brother", "mum", "dad", "wife", "husband", "partner", "son", "daughter", "friend",
+    "colleague", "manager", "boss", "neighbour", "neighbor", "landlord", "cousin", "aunt", "uncle",
+    "flatmate", "doctor", "lawyer", "teacher",
+]
+
+
+def mention(w: Writer, v: Values) -> None:
+    """Names where messages put them: after a preposition or a verb, after a
+    relation word, possessive, in a greeting or a sign-off; often lowercase.
+    The possessive 's stays outside the span (OntoNotes convention)."""
+    rng = v.rng
+    register = rng.choices(["lower", "normal", "upper"], weights=[5, 6, 1])[0]
+
+    def name() -> None:
+        person(w, v, register)
+
+    for index in range(rng.randint(1, 3)):
+        if index:
+            w.add(rng.choice([" ", ". ", "\n", " btw "]))
+        kind = rng.randrange(9)
+        if kind == 0:
+            w.add(rng.choice(["can you forward this to ", "please send it to ", "give it to ",
+                              "i gave the keys to ", "talk to ", "reply to "]))
+            name()
+            w.add(rng.choice(["?", ".", "", " asap", " tomorrow"]))
+        elif kind == 1:
+            w.add(rng.choice(["my ", "our ", "your ", "his ", "her "]) + rng.choice(RELATIONS) + " ")
+            name()
+            w.add(rng.choice([" lives at ", " moved to ", " is staying at ", " works near "]))
+            if rng.random() < 0.5:
+                street(w, v, register)
+            else:
+                address(w, v, register=register)
+        elif kind == 2:
+            name()
+            w.add("'s " + rng.choice(["number is ", "phone: ", "new mobile is ", "cell is "]))
+            pattern_value(w, v.phone())
+        elif kind == 3:
+            name()
+            w.add(rng.choice([" and ", " & ", ", "]))
+            name()
+            w.add(rng.choice([" will join the call", " are coming on friday", " signed the form",
+                              " were there too"]))
+        elif kind == 4:
+            w.add(rng.choice(["thanks ", "thank you ", "cheers ", "ok ", "sorry "]))
+            name()
+            w.add(rng.choice(["!", ".", " :)", ",", ""]))
+        elif kind == 5:
+            w.add(rng.choice(["cc ", "cc: ", "attn: ", "ask ", "tell ", "call "]))
+            name()
+            w.add(rng.choice(["", ".", " about it", " when you can"]))
+        elif kind == 6:
+            w.add(rng.choice(["i spoke with ", "met ", "had lunch with ", "just saw ", "i was with "]))
+            name()
+            w.add(rng.choice([" yesterday", " this morning", " at the office", "", " last week"]))
+        elif kind == 7:
+            w.add(rng.choice(["- ", "-- ", "regards,\n", "best,\n", "xx "]))
+            name()
+        else:
+            w.add(rng.choice(["is ", "was ", "has "]))
+            name()
+            w.add(rng.choice([" still at ", " moving out of ", " back at "]))
+            street(w, v, register)
+            w.add(rng.choice(["?", ""]))
+
+
+GENRES = [(letter, 2), (form, 3), (ticket, 2), (chat, 3), (sentence, 3), (mention, 3)]
 
 
 def document(rng: random.Random, seed: int) -> tuple[str, list[list]]:

@@ -35,9 +35,11 @@ if has train; then
   $PY train.py "${SM_ARGS[@]}" | tee work/train-sm.log
   $PY train.py "${LG_ARGS[@]}" | tee work/train-lg.log
 fi
+# Pack versions: bump the one whose recipe or data changed (served in
+# GET /entities/models and every response's `models`).
 if has export; then
-  $PY export.py --run sm --pack ner-en-sm --size sm --decoding constrained
-  $PY export.py --run lg --pack ner-en-lg --size lg --decoding constrained
+  $PY export.py --run sm --pack ner-en-sm --size sm --decoding constrained --version 4
+  $PY export.py --run lg --pack ner-en-lg --size lg --decoding constrained --version 2
 fi
 if has evaluate; then
   $PY evaluate.py --run sm --pack ner-en-sm
