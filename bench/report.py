@@ -139,7 +139,7 @@ def hostile_vs_plain(by_name):
     """Issue 17's goal: the worst recognizers a request may bring cost at most 2x the plain request."""
     rows = []
     for size, plain_prefix in (("sm", "entities POST /entities"),
-                               ("fast", "entities-fast POST /entities (model_size fast)")):
+                               ("lg", "entities-lg POST /entities (model_size lg)")):
         for tokens in (15, 120, 420):
             plain = by_name.get(f"{plain_prefix}, {tokens} tokens")
             for variant in ("deny_list", "two_patterns", "sixteen_patterns"):
@@ -165,7 +165,7 @@ def batch_vs_single(by_name):
     """Issue 16's goal: a batch of 64 texts costs at most 1.1x the 64 texts sent one by one."""
     rows = []
     for size, single_name in (("sm", "entities POST /entities, 15 tokens"),
-                              ("fast", "entities-fast POST /entities (model_size fast), 15 tokens")):
+                              ("lg", "entities-lg POST /entities (model_size lg), 15 tokens")):
         batch = by_name.get(f"entities-batch64 POST /entities (64 texts of 15 tokens, model_size {size})")
         single = by_name.get(single_name)
         if batch and single:
@@ -189,7 +189,7 @@ def load_runs(data):
     by_name = {r["name"]: r for r in data["scenarios"]}
     references = [(REFERENCE, "spaCy full pipeline"), (REFERENCE_NER, "spaCy NER only")]
     for rust_name, rust_label in (("entities POST /entities", "default size (sm)"),
-                                  ("entities-fast POST /entities (model_size fast)", "model_size fast")):
+                                  ("entities-lg POST /entities (model_size lg)", "model_size lg")):
         entities_vs_references(by_name, references, rust_name, rust_label)
     hostile_vs_plain(by_name)
     batch_vs_single(by_name)

@@ -106,14 +106,14 @@ done
 for text in "$ROOT"/bench/entities/texts/{015,120,420}.txt; do
   python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip()}))' "$text" \
     > "$WORK/entities-$(basename "$text" .txt).json"
-  python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip(), "model_size": "fast"}))' "$text" \
-    > "$WORK/entities-fast-$(basename "$text" .txt).json"
+  python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip(), "model_size": "lg"}))' "$text" \
+    > "$WORK/entities-lg-$(basename "$text" .txt).json"
   # The worst a request may bring (bench/entities/hostile.json, printed by
   # `cargo run --release -p pii-patterns --example hostile_cost -- --fixture`):
   # the largest deny list, and the costliest patterns that fit when there are 2
   # and when there are 16. Compared with the plain request in the same run.
   for variant in deny_list two_patterns sixteen_patterns; do
-    for size in sm fast; do
+    for size in sm lg; do
       python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip(), "model_size": sys.argv[4],
         "recognizers": json.load(open(sys.argv[2]))[sys.argv[3]]}))' "$text" "$ROOT/bench/entities/hostile.json" "$variant" "$size" \
         > "$WORK/entities-hostile-$variant-$size-$(basename "$text" .txt).json"
@@ -121,7 +121,7 @@ for text in "$ROOT"/bench/entities/texts/{015,120,420}.txt; do
   done
 done
 # A batch of 64 copies of the 15-token text, against 64 single requests.
-for size in sm fast; do
+for size in sm lg; do
   python3 -c 'import json,sys; print(json.dumps({"texts": [open(sys.argv[1]).read().strip()] * 64, "model_size": sys.argv[2]}))' \
     "$ROOT/bench/entities/texts/015.txt" "$size" > "$WORK/entities-batch64-$size.json"
 done
@@ -135,16 +135,16 @@ wanted predict && scenarios+=("predict POST /predict|rust|${URL[predict]}/predic
 wanted cafe && scenarios+=("cafe mixed (70% get, 10% list, 10% create, 10% patch)|rust|${URL[cafe]}|||cafe.lua")
 for n in 015 120 420; do
   wanted entities && scenarios+=("entities POST /entities, ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-$n.json|request.lua")
-  wanted entities && scenarios+=("entities-fast POST /entities (model_size fast), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-fast-$n.json|request.lua")
+  wanted entities && scenarios+=("entities-lg POST /entities (model_size lg), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-lg-$n.json|request.lua")
   for variant in deny_list two_patterns sixteen_patterns; do
-    for size in sm fast; do
+    for size in sm lg; do
       wanted entities && scenarios+=("entities-hostile $variant POST /entities (model_size $size), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-hostile-$variant-$size-$n.json|request.lua")
     done
   done
   scenarios+=("python-fastapi-spacy POST /entities, ${n#0} tokens|python|$REF/entities|POST|$WORK/entities-$n.json|request.lua")
   scenarios+=("python-fastapi-spacy-ner POST /entities, ${n#0} tokens|python|$REF_NER/entities|POST|$WORK/entities-$n.json|request.lua")
 done
-for size in sm fast; do
+for size in sm lg; do
   wanted entities && scenarios+=("entities-batch64 POST /entities (64 texts of 15 tokens, model_size $size)|rust|${URL[entities]}/entities|POST|$WORK/entities-batch64-$size.json|request.lua")
 done
 scenarios+=("python-fastapi-spacy GET /|python|$REF/|GET||request.lua")

@@ -161,7 +161,8 @@ async fn main() {
     let sizes: Vec<String> = catalog
         .choices()
         .into_iter()
-        .filter(|c| c.model_language == "en")
+        // `fast` is another name for the default size: the same packs.
+        .filter(|c| c.model_language == "en" && c.model_size != entities::catalog::FAST_SIZE)
         .map(|c| c.model_size)
         .collect();
     let app = entities::router(Arc::clone(&catalog), Arc::default());

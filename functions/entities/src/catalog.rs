@@ -14,11 +14,16 @@ use std::time::{Duration, Instant};
 use token_classifier::{PackConfig, TokenClassifier};
 use tokio::sync::{Mutex, OnceCell};
 
-/// The model size that runs only the default size's word-level student: one
-/// pass, no transformer (its personal-data recall is measured in
-/// functions/entities/QUALITY.md; the transformer still adds some, so it is
-/// not the default yet).
+/// The name the default size had while the default still ran the
+/// transformer: kept so that clients of that release keep working; it runs
+/// what the default size runs.
 pub const FAST_SIZE: &str = "fast";
+
+/// Sizes that run the language's personal-data transformer beside their
+/// word-level student. The default does not: its student learnt personal
+/// data and is one pass (functions/entities/QUALITY.md has what each size
+/// redacts, BENCHMARKS.md what each costs).
+pub const TRANSFORMER_SIZES: &[&str] = &["lg"];
 
 /// How long a pack that failed to load is answered with 503s before the next
 /// attempt (also the `Retry-After` of those answers).
@@ -103,10 +108,10 @@ pub struct Catalog {
 
 /// Languages and sizes a request may ask for, and the model packs each
 /// runs (besides the validated patterns, which run at every size). At `sm`
-/// (default) and `lg` a word-level student of that size and the 6-layer
-/// personal-data transformer (tens of milliseconds per 100 words); at `fast`
-/// the `sm` student alone (about a millisecond per 100 words): BENCHMARKS.md
-/// has the measured figures.
+/// (default; `fast` is another name for it) the word-level student alone,
+/// one pass (about a millisecond per 100 words); at `lg` a wider student and
+/// the 6-layer personal-data transformer (tens of milliseconds per 100
+/// words): BENCHMARKS.md has the measured figures.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 pub struct Choice {
     pub model_size: String,
@@ -198,7 +203,7 @@ impl Catalog {
             .iter()
             .flat_map(|p| {
                 let language = p.config.language.as_str();
-                // The fast size exists where the default size has a student.
+                // `fast` exists where the default size has a student.
                 let fast = (p.config.size == crate::DEFAULT_MODEL_SIZE && p.config.role != "pii")
                     .then_some((FAST_SIZE, language));
                 std::iter::once((p.config.size.as_str(), language)).chain(fast)
@@ -221,15 +226,16 @@ impl Catalog {
     }
 
     /// The packs that serve (size, language): the packs of that size and
-    /// language plus the language's personal-data packs (the transformer),
-    /// except at [`FAST_SIZE`], which runs the default size's word-level
-    /// student alone. `None` when nothing serves that size and language.
+    /// language, plus the language's personal-data packs (the transformer)
+    /// at [`TRANSFORMER_SIZES`]; [`FAST_SIZE`] is the default size. `None`
+    /// when nothing serves that size and language.
     pub fn select(&self, size: &str, language: &str) -> Option<Vec<Arc<Pack>>> {
-        let (base, with_pii) = if size == FAST_SIZE {
-            (crate::DEFAULT_MODEL_SIZE, false)
+        let base = if size == FAST_SIZE {
+            crate::DEFAULT_MODEL_SIZE
         } else {
-            (size, true)
+            size
         };
+        let with_pii = TRANSFORMER_SIZES.contains(&base);
         let exact = self.packs.iter().any(|p| {
             p.config.size == base
                 && p.config.language == language

@@ -69,10 +69,10 @@ pub struct EntitiesRequest {
     pub texts: Option<Vec<String>>,
     /// Model size; `GET /entities/models` lists the sizes available and the
     /// packs each runs. `sm`: a word-level student for named entities and
-    /// personal data plus a 6-layer personal-data transformer (tens of
-    /// milliseconds per 100 words); `lg`: the same with a wider student;
-    /// `fast`: the `sm` student alone, one pass, no transformer (about a
-    /// millisecond per 100 words, somewhat lower personal-data recall).
+    /// personal data, one pass, no transformer (about a millisecond per 100
+    /// words); `lg`: a wider student plus a 6-layer personal-data transformer
+    /// (tens of milliseconds per 100 words); `fast`: another name for `sm`,
+    /// kept for clients of the release where `sm` ran the transformer.
     #[serde(default = "default_size")]
     #[garde(length(chars, min = 1, max = 16))]
     #[schema(default = "sm", min_length = 1, max_length = 16)]

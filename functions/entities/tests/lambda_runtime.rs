@@ -99,7 +99,7 @@ async fn a_cold_start_answers_emits_metrics_and_logs_no_text() {
         "{docs:?}"
     );
     assert!(
-        has("InferenceTime", &|doc| doc["Model"] == "pii-en-rampart"),
+        has("InferenceTime", &|doc| doc["Model"] == "ner-en-sm"),
         "{docs:?}"
     );
     for secret in secrets {

@@ -46,9 +46,8 @@ async fn the_original_response_shape_with_masking() {
         body["anonymized_text"],
         "Contact me at XXXXXXXXXXXXXXXXXXXX please."
     );
-    let models = model_names(&body);
-    assert!(models.contains(&"pii-en-rampart"), "{models:?}");
-    assert!(models.contains(&"ner-en-sm"), "{models:?}");
+    // The default size is one word-level pass: no transformer.
+    assert_eq!(model_names(&body), ["ner-en-sm"]);
     let entity = &body["entities"][0];
     for key in ["start", "end", "type", "text", "score", "source"] {
         assert!(entity.get(key).is_some(), "{key} missing: {entity}");
@@ -56,8 +55,9 @@ async fn the_original_response_shape_with_masking() {
 }
 
 #[tokio::test]
-async fn each_size_runs_its_packs_and_fast_runs_no_transformer() {
+async fn each_size_runs_its_packs_and_only_lg_runs_the_transformer() {
     for (size, packs) in [
+        ("sm", &["ner-en-sm"][..]),
         ("lg", &["ner-en-lg", "pii-en-rampart"][..]),
         ("fast", &["ner-en-sm"][..]),
     ] {
@@ -81,10 +81,8 @@ async fn self_disclosed_names_and_addresses() {
         assert_self_disclosure_found(&body);
     }
     // Lowercase, as people write in chats: the student learnt that register.
-    let (_, body) = post(
-        json!({"text": "hi im sarah johnson, my address is 742 evergreen terrace", "model_size": "fast"}),
-    )
-    .await;
+    let (_, body) =
+        post(json!({"text": "hi im sarah johnson, my address is 742 evergreen terrace"})).await;
     assert!(
         found(&body)
             .iter()
@@ -255,10 +253,7 @@ async fn packs_are_listed_with_labels_licence_and_choices() {
     );
     assert!(pack["model_bytes"].as_u64().unwrap() > 1_000_000);
     let choices = body["choices"].as_array().unwrap();
-    for (size, packs) in [
-        ("sm", json!(["ner-en-sm", "pii-en-rampart"])),
-        ("fast", json!(["ner-en-sm"])),
-    ] {
+    for (size, packs) in [("sm", json!(["ner-en-sm"])), ("fast", json!(["ner-en-sm"]))] {
         assert!(
             choices.contains(&json!({"model_size": size, "model_language": "en", "packs": packs})),
             "{choices:?}"
