@@ -201,11 +201,13 @@ impl Catalog {
         let mut keys: Vec<(&str, &str)> = self
             .packs
             .iter()
+            // A personal-data pack joins a size's student; it is no size alone.
+            .filter(|p| p.config.role != "pii")
             .flat_map(|p| {
                 let language = p.config.language.as_str();
                 // `fast` exists where the default size has a student.
-                let fast = (p.config.size == crate::DEFAULT_MODEL_SIZE && p.config.role != "pii")
-                    .then_some((FAST_SIZE, language));
+                let fast =
+                    (p.config.size == crate::DEFAULT_MODEL_SIZE).then_some((FAST_SIZE, language));
                 std::iter::once((p.config.size.as_str(), language)).chain(fast)
             })
             .collect();

@@ -354,3 +354,36 @@ async fn general_entities_at_each_size() {
         );
     }
 }
+
+#[test]
+fn a_personal_data_pack_alone_serves_no_size() {
+    // Catalogs of copied packs: which (size, language) each deployment lists.
+    let choices = |packs: &[&str]| {
+        let dir = std::env::temp_dir().join(format!(
+            "entities-choices-{}-{}",
+            std::process::id(),
+            packs.join("-")
+        ));
+        for pack in packs {
+            let source = common::manifest_dir().join("../../models").join(pack);
+            std::fs::create_dir_all(dir.join(pack)).unwrap();
+            for file in ["config.json", "model.onnx"] {
+                std::fs::copy(source.join(file), dir.join(pack).join(file)).unwrap();
+            }
+        }
+        let catalog = entities::Catalog::discover(&dir);
+        let found: Vec<(String, Vec<String>)> = catalog
+            .choices()
+            .into_iter()
+            .map(|c| (c.model_size, c.packs))
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        found
+    };
+    assert_eq!(choices(&["pii-en-rampart"]), []);
+    let student = vec!["ner-en-sm".to_owned()];
+    assert_eq!(
+        choices(&["ner-en-sm", "pii-en-rampart"]),
+        [("fast".into(), student.clone()), ("sm".into(), student)]
+    );
+}
