@@ -140,9 +140,11 @@ impl BtcStore {
     /// which the caller checked against the series).
     ///
     /// Rows DynamoDB leaves unprocessed (throttling) are retried with
-    /// exponential back-off, within [`PUT_PRICES_BUDGET`] for the whole call
-    /// rather than a number of attempts per 25-row chunk: a 3,660-row history
-    /// is 147 chunks, and per-chunk retries could outlast the caller's timeout.
+    /// exponential back-off; no back-off starts after [`PUT_PRICES_BUDGET`]
+    /// has passed since the call began (counted for the whole call, not per
+    /// 25-row chunk: a 3,660-row history is 147 chunks, and per-chunk retries
+    /// could outlast the caller's timeout). The writes themselves, and the
+    /// SDK's own retries, are bounded by the SDK's timeouts, not by this.
     pub async fn put_prices(&self, rows: &[(Date, f64)]) -> Result<(), StoreError> {
         let deadline = tokio::time::Instant::now() + PUT_PRICES_BUDGET;
         for chunk in rows.chunks(25) {

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use token_classifier::{PackConfig, TokenClassifier};
 use tokio::sync::{Mutex, OnceCell};
 
-/// The name the default size had while the default still ran the
-/// transformer: kept so that clients of that release keep working; it runs
-/// what the default size runs.
+/// The size that ran the default's student alone while the default still ran
+/// the transformer; kept so that clients of that release keep working. It now
+/// runs what the default size runs.
 pub const FAST_SIZE: &str = "fast";
 
 /// Sizes that run the language's personal-data transformer beside their

@@ -163,7 +163,8 @@ pub async fn find_entities(
         Ok::<_, token_classifier::ClassifyError>((results, total))
     })
     .await
-    .map_err(ApiError::internal)?
+    // A panic's message may quote the text it was slicing: log only the fact.
+    .map_err(|_| ApiError::internal(std::io::Error::other("the analysis task panicked")))?
     .map_err(classify_failed)?;
 
     let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;

@@ -2,7 +2,9 @@
 //! ones again.
 //!
 //! A client that steers the recognizers sends the same `recognizers`,
-//! `allow_list` and `countries` with every request. Compiling them (each
+//! `allow_list` (with its `allow_list_match`) and `countries` with every
+//! request (a request with only `countries` compiles nothing and skips the
+//! cache). Compiling them (each
 //! pattern's program, the deny lists' automaton) costs up to a few
 //! milliseconds, more than a whole analysis of a short text at the default
 //! size. The last [`CAPACITY`] distinct sets are kept, each keyed by its exact

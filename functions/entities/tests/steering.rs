@@ -316,7 +316,7 @@ async fn patterns_and_lists_at_their_bounds_still_answer_a_long_text() {
 }
 
 #[tokio::test]
-async fn one_instance_reuses_a_compiled_set_only_for_the_same_set() {
+async fn one_instance_never_answers_a_changed_set_from_the_cache() {
     // One router: one instance's cache, across requests.
     let app = common::app();
     let text = "Employee EMP-123456 joined; Jane Doe approved.";
