@@ -401,6 +401,44 @@ mod tests {
     }
 
     #[test]
+    fn each_window_is_what_a_scan_of_every_point_selects_at_every_horizon() {
+        for horizon in 1..=MAX_HORIZON {
+            let points: Vec<Point> = (0..900)
+                .map(|i| Point {
+                    horizon,
+                    ..point(1000 + i, ((i * 37) % 101) as f64 * 0.001, 0.05)
+                })
+                .collect();
+            for origin in [
+                900,
+                1000,
+                1001,
+                1000 + horizon,
+                1200,
+                1365 + horizon,
+                1899,
+                1900,
+                2400,
+            ] {
+                // The definition: made within CALIBRATION_DAYS, resolved before the origin.
+                let mut expected: Vec<f64> = points
+                    .iter()
+                    .filter(|p| {
+                        p.origin + CALIBRATION_DAYS >= origin && p.origin - 1 + p.horizon < origin
+                    })
+                    .map(|p| p.actual - p.predicted)
+                    .collect();
+                expected.sort_by(f64::total_cmp);
+                assert_eq!(
+                    trailing(&points, origin).1,
+                    expected,
+                    "horizon {horizon}, origin {origin}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn intervals_are_calibrated_on_the_trailing_window_only() {
         // Residuals 0.001 * i around a prediction of 0.05, one origin a day.
         let points: Vec<Point> = (0..1000)
