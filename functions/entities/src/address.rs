@@ -182,11 +182,13 @@ pub fn assemble(
             out.push((span, Some(HOUSE_NUMBER_AND_STREET)));
             continue;
         }
-        let piece_words = words(text(&span));
-        let is_street_line = PLACE_TYPES.contains(&span.entity_type.as_str())
-            && piece_words.len() >= 2
-            && is_house_number(piece_words[0])
-            && is_street(&text(&span)[piece_words[0].len()..], types);
+        // Split into words only the place pieces (this runs for every span).
+        let is_street_line = PLACE_TYPES.contains(&span.entity_type.as_str()) && {
+            let piece_words = words(text(&span));
+            piece_words.len() >= 2
+                && is_house_number(piece_words[0])
+                && is_street(&text(&span)[piece_words[0].len()..], types)
+        };
         if is_street_line {
             span.entity_type = STREET_ADDRESS.to_owned();
             out.push((span, Some(STREET_LINE)));

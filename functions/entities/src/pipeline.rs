@@ -110,12 +110,12 @@ pub fn run(
     candidates.extend(pattern_findings(text, countries));
     candidates.extend(options.steering.findings(text));
     cost.patterns += started.elapsed();
-    // Every slice below is by these offsets: a recognizer's empty or
-    // out-of-range span is dropped here, never indexed.
-    candidates.retain(|f| f.start < f.end && f.end <= chars.len());
-
     candidates.retain(|f| {
-        f.score >= options.threshold
+        // Every slice below is by these offsets: a recognizer's empty or
+        // out-of-range span is dropped here, never indexed.
+        f.start < f.end
+            && f.end <= chars.len()
+            && f.score >= options.threshold
             && options
                 .types
                 .as_ref()
