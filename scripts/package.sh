@@ -23,19 +23,10 @@ OUT="${PACKAGE_DIR:-$(mktemp -d)}"
 [[ -n "${PACKAGE_DIR:-}" ]] || trap 'rm -rf "$OUT"' EXIT
 mkdir -p "$OUT"
 
-# The functions are the template's rust-cargolambda binaries; the ones that
-# mount the models layer are those whose Layers name it.
-mapfile -t specs < <(python3 - "$ROOT/template.yaml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-# Split into top-level resources (two-space indent) without a YAML library.
-for block in re.split(r"\n(?=  [A-Za-z0-9]+:\n)", text):
-    binary = re.search(r"BuildMethod: rust-cargolambda\s+BuildProperties:\s+Binary: (\S+)", block)
-    if binary:
-        print(binary.group(1), "layer" if "Ref: ModelsLayer" in block else "-")
-PY
-)
-(( ${#specs[@]} > 0 )) || die "no rust-cargolambda functions found in template.yaml"
+# The template's functions, read by the same parser the route tests use
+# (crates/sam-template): `binary layer` for those that mount the models layer.
+mapfile -t specs < <(cargo xtask functions)
+(( ${#specs[@]} > 0 )) || die "no functions found in template.yaml (cargo xtask functions)"
 packages=()
 for spec in "${specs[@]}"; do packages+=(-p "${spec%% *}"); done
 

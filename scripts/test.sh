@@ -6,15 +6,18 @@
 # packages (arm64 release zips; a cold build adds about 20 minutes once).
 #
 #   CARGO_TARGET_DIR   reuse a build directory (CI points it at a cache)
+#
+# Faster tiers for development (xtask/src/tiers.rs): `cargo test` or
+# `cargo xtask test` (unit: nothing to install), `cargo xtask test integration`
+# (dynalite and the model packs, installed and started for it).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_tools
 
-DYNALITE_PID=""
 OFFLINE_HOME=""
-cleanup() { stop_group "$DYNALITE_PID" TERM; [[ -z "$OFFLINE_HOME" ]] || rm -rf "$OFFLINE_HOME"; }
+cleanup() { [[ -z "$OFFLINE_HOME" ]] || rm -rf "$OFFLINE_HOME"; }
 trap cleanup EXIT
 
 step() { log "$1"; }
@@ -25,18 +28,14 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# Tests that need DynamoDB get a fresh in-memory dynalite; each test makes its
-# own table, so they run in parallel without interfering.
-DB_PORT="$(free_port)"
-start_dynalite "$DB_PORT" ""
-export DYNAMODB_ENDPOINT="http://127.0.0.1:$DB_PORT"
-export MODEL_DIR="$ROOT/models"
-
-step "Rust tests (dynalite at $DYNAMODB_ENDPOINT)"
+# The integration tier: a fresh in-memory dynalite on a free port (each test
+# makes its own table, so they run in parallel) and every test, the
+# `#[ignore]`d ones that need it included (xtask/src/tiers.rs).
+step "Rust tests, every tier (cargo xtask test integration)"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --profile ci
+  cargo xtask test integration -- --profile ci
 else
-  cargo test --workspace --locked
+  cargo xtask test integration
 fi
 
 step "cargo deny: licences, bans, sources (deny.toml), offline against a fresh CARGO_HOME"

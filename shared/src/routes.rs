@@ -1,10 +1,11 @@
 //! The API's route table: which function serves each (method, path).
 //!
-//! `template.yaml` is the source of truth. This table exists so that the health
-//! function, which API Gateway calls for every request no route matches (the
-//! `$default` route), can answer 405 with `Allow` for a known path instead of a
-//! blanket 404. `tests/tests/route_agreement.rs` fails when this table, the
-//! template and the `cargo lambda watch` router in Cargo.toml disagree.
+//! `template.yaml` is the source of truth: `cargo xtask gen` writes the table
+//! into `routes/generated.rs` (and the `cargo lambda watch` router into
+//! Cargo.toml); `tests/tests/route_agreement.rs` fails when either is stale.
+//! The table exists so that the health function, which API Gateway calls for
+//! every request no route matches (the `$default` route), can answer 405 with
+//! `Allow` for a known path instead of a blanket 404.
 
 use std::sync::OnceLock;
 
@@ -20,42 +21,18 @@ pub struct Route {
     pub function: &'static str,
 }
 
-const fn route(method: &'static str, path: &'static str, function: &'static str) -> Route {
-    Route {
-        method,
-        path,
-        function,
+impl Route {
+    pub const fn new(method: &'static str, path: &'static str, function: &'static str) -> Self {
+        Self {
+            method,
+            path,
+            function,
+        }
     }
 }
 
-/// The function API Gateway sends unmatched requests to.
-pub const DEFAULT_ROUTE_FUNCTION: &str = "health";
-
-/// Every route of the API, in template order.
-pub const ROUTES: &[Route] = &[
-    route("GET", "/", "health"),
-    route("HEAD", "/", "health"),
-    route("GET", "/items", "cafe"),
-    route("HEAD", "/items", "cafe"),
-    route("POST", "/items", "cafe"),
-    route("GET", "/items/{id}", "cafe"),
-    route("HEAD", "/items/{id}", "cafe"),
-    route("PUT", "/items/{id}", "cafe"),
-    route("PATCH", "/items/{id}", "cafe"),
-    route("DELETE", "/items/{id}", "cafe"),
-    route("POST", "/predict", "predict"),
-    route("GET", "/predict/model", "predict"),
-    route("HEAD", "/predict/model", "predict"),
-    route("POST", "/train", "train"),
-    route("POST", "/entities", "entities"),
-    route("GET", "/entities/models", "entities"),
-    route("HEAD", "/entities/models", "entities"),
-    route("POST", "/entities/restore", "entities"),
-    route("GET", "/openapi.json", "docs"),
-    route("GET", "/docs", "docs"),
-    route("GET", "/docs/{asset}", "docs"),
-    route("GET", "/redoc", "docs"),
-];
+mod generated;
+pub use generated::{DEFAULT_ROUTE_FUNCTION, ROUTES};
 
 /// The methods served at `path`, or `None` when no route has this path.
 pub fn allowed_methods(path: &str) -> Option<&'static [Method]> {

@@ -1,8 +1,9 @@
-//! Helpers for the workspace-level tests: reading the routes out of
-//! `template.yaml` and out of the `cargo lambda watch` router in `Cargo.toml`.
+//! Helpers for the workspace-level tests: the repository root, and the
+//! `cargo lambda watch` router read back out of `Cargo.toml` (template.yaml
+//! itself is read by the `sam-template` crate, which also renders that router).
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeMap,
     path::{Path, PathBuf},
 };
 
@@ -18,23 +19,7 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// `(method, path) -> function`, the shape all three route tables are compared in.
-pub type RouteMap = BTreeMap<(String, String), String>;
-
-/// Methods the local router must spell out for each known path.
-pub const HTTP_METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "QUERY",
-];
-
-/// What the template declares.
-#[derive(Debug, Default)]
-pub struct TemplateRoutes {
-    pub routes: RouteMap,
-    /// Function of the `$default` route (an HttpApi event with no path and method).
-    pub default_function: Option<String>,
-    /// Binary name of every `AWS::Serverless::Function`.
-    pub functions: BTreeSet<String>,
-}
+pub use sam_template::{RouteMap, Template, describe_difference};
 
 /// A disagreement between route tables, or a file that cannot be read as one.
 #[derive(Debug, thiserror::Error)]
@@ -43,58 +28,6 @@ pub struct RouteError(pub String);
 
 fn err(msg: impl Into<String>) -> RouteError {
     RouteError(msg.into())
-}
-
-/// Reads the routes out of a SAM template's text.
-pub fn template_routes(yaml: &str) -> Result<TemplateRoutes, RouteError> {
-    let doc: serde_json::Value = serde_norway::from_str(yaml)
-        .map_err(|e| err(format!("template.yaml does not parse: {e}")))?;
-    let resources = doc["Resources"]
-        .as_object()
-        .ok_or_else(|| err("template.yaml has no Resources"))?;
-    let mut out = TemplateRoutes::default();
-    for (logical_id, resource) in resources {
-        if resource["Type"] != "AWS::Serverless::Function" {
-            continue;
-        }
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .ok_or_else(|| {
-                err(format!(
-                    "{logical_id} has no Metadata.BuildProperties.Binary"
-                ))
-            })?
-            .to_owned();
-        out.functions.insert(binary.clone());
-        let Some(events) = resource["Properties"]["Events"].as_object() else {
-            continue;
-        };
-        for (event_id, event) in events {
-            if event["Type"] != "HttpApi" {
-                continue;
-            }
-            let props = &event["Properties"];
-            match (props["Method"].as_str(), props["Path"].as_str()) {
-                (None, None) => {
-                    if let Some(other) = out.default_function.replace(binary.clone()) {
-                        return Err(err(format!("two $default routes: {other} and {binary}")));
-                    }
-                }
-                (Some(method), Some(path)) => {
-                    let key = (method.to_ascii_uppercase(), path.to_owned());
-                    if let Some(other) = out.routes.insert(key.clone(), binary.clone()) {
-                        return Err(err(format!("{key:?} declared twice ({other}, {binary})")));
-                    }
-                }
-                _ => {
-                    return Err(err(format!(
-                        "{logical_id}.{event_id}: give both Method and Path, or neither"
-                    )));
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The router of `[workspace.metadata.lambda.watch.router]`: `(method, path) ->
@@ -153,74 +86,23 @@ pub fn watch_routes(cargo_toml: &str) -> Result<WatchRoutes, RouteError> {
     Ok(out)
 }
 
-/// What the watch router must be for `template`: every template route; every
-/// other method of a template path sent to the `$default` function (API Gateway
-/// falls through to `$default` on a method mismatch, cargo-lambda's router does
-/// not); and a `/{*proxy}` catch-all standing for `$default`.
-pub fn expected_watch_routes(template: &TemplateRoutes) -> Result<WatchRoutes, RouteError> {
-    let default = template
-        .default_function
-        .clone()
-        .ok_or_else(|| err("template.yaml has no $default route"))?;
-    let mut routes = template.routes.clone();
-    let paths: BTreeSet<&String> = template.routes.keys().map(|(_, path)| path).collect();
-    for path in paths {
-        for method in HTTP_METHODS {
-            routes
-                .entry((method.to_owned(), path.clone()))
-                .or_insert_with(|| default.clone());
-        }
-    }
-    Ok(WatchRoutes {
-        routes,
-        any_method: BTreeMap::from([("/{*proxy}".to_owned(), default)]),
-    })
-}
-
-/// Describes how two route maps differ, or `None` when they agree.
-pub fn describe_difference(
-    expected: &RouteMap,
-    actual: &RouteMap,
-    actual_name: &str,
-) -> Option<String> {
-    let mut lines = Vec::new();
-    for (key, function) in expected {
-        match actual.get(key) {
-            None => lines.push(format!(
-                "missing in {actual_name}: {} {} -> {function}",
-                key.0, key.1
-            )),
-            Some(other) if other != function => lines.push(format!(
-                "{} {} goes to {other} in {actual_name}, to {function} in template.yaml",
-                key.0, key.1
-            )),
-            Some(_) => {}
-        }
-    }
-    for (key, function) in actual {
-        if !expected.contains_key(key) {
-            lines.push(format!(
-                "only in {actual_name}: {} {} -> {function}",
-                key.0, key.1
-            ));
-        }
-    }
-    (!lines.is_empty()).then(|| lines.join("\n"))
-}
-
 /// Checks that `cargo_toml`'s watch router mirrors `template_yaml`.
 pub fn check_watch_router(template_yaml: &str, cargo_toml: &str) -> Result<(), RouteError> {
-    let template = template_routes(template_yaml)?;
-    let expected = expected_watch_routes(&template)?;
+    let template = Template::parse(template_yaml).map_err(|e| err(e.to_string()))?;
+    let expected = template.watch_routes().map_err(|e| err(e.to_string()))?;
+    let default = template
+        .default_function()
+        .map_err(|e| err(e.to_string()))?;
+    let expected_any = BTreeMap::from([("/{*proxy}".to_owned(), default.to_owned())]);
     let actual = watch_routes(cargo_toml)?;
     let mut problems = Vec::new();
-    if let Some(diff) = describe_difference(&expected.routes, &actual.routes, "Cargo.toml") {
+    if let Some(diff) = describe_difference(&expected, &actual.routes, "Cargo.toml") {
         problems.push(diff);
     }
-    if expected.any_method != actual.any_method {
+    if expected_any != actual.any_method {
         problems.push(format!(
-            "catch-all entries differ: expected {:?}, Cargo.toml has {:?}",
-            expected.any_method, actual.any_method
+            "catch-all entries differ: expected {expected_any:?}, Cargo.toml has {:?}",
+            actual.any_method
         ));
     }
     if problems.is_empty() {

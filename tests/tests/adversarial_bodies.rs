@@ -20,8 +20,9 @@ const TOKEN: &str = "adversarial-test-token-0123";
 const MARKER: &str = "ZZMARKERZZ";
 
 fn endpoint() -> String {
-    std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT is not set: run ./scripts/test.sh, which starts dynalite")
+    std::env::var("DYNAMODB_ENDPOINT").expect(
+        "DYNAMODB_ENDPOINT is not set: run `cargo xtask test integration`, which starts dynalite",
+    )
 }
 
 fn unique(prefix: &str) -> String {
@@ -124,6 +125,7 @@ fn http_config() -> shared::config::HttpConfig {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn hostile_bodies_get_4xx_problems_and_change_nothing() {
     // cafe, with one item to aim PUT and PATCH at
     let store = cafe::store::Store::connect(Some(&endpoint()), &unique("adversarial-cafe")).await;

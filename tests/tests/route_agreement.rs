@@ -1,12 +1,15 @@
-//! template.yaml is the source of truth for routes. These tests fail when the
-//! `cargo lambda watch` router in Cargo.toml, the route table in `shared`, or the
-//! set of function crates drifts from it.
+//! template.yaml is the source of truth for routes; `cargo xtask gen` writes
+//! the `cargo lambda watch` router in Cargo.toml and the route table in
+//! `shared` from it. These tests fail when a generated file is stale or edited
+//! by hand, when the router routes differently than API Gateway would, and
+//! when the function crates or the OpenAPI document drift from the template.
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 use std::collections::BTreeSet;
 
-use api_tests::{check_watch_router, repo_root, template_routes};
+use api_tests::{Template, check_watch_router, repo_root};
+use sam_template::{render_route_table, render_watch_router, replace_watch_router};
 
 fn template() -> String {
     std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml")
@@ -14,6 +17,27 @@ fn template() -> String {
 
 fn cargo_toml() -> String {
     std::fs::read_to_string(repo_root().join("Cargo.toml")).expect("Cargo.toml")
+}
+
+fn template_routes(yaml: &str) -> Result<Template, sam_template::TemplateError> {
+    Template::parse(yaml)
+}
+
+#[test]
+fn generated_files_are_what_cargo_xtask_gen_writes() {
+    let template = template_routes(&template()).unwrap();
+    let cargo = cargo_toml();
+    let block = render_watch_router(&template).unwrap();
+    assert!(
+        replace_watch_router(&cargo, &block) == cargo,
+        "Cargo.toml's watch router is stale: run `cargo xtask gen`"
+    );
+    let table =
+        std::fs::read_to_string(repo_root().join("shared/src/routes/generated.rs")).unwrap();
+    assert!(
+        render_route_table(&template).unwrap() == table,
+        "shared/src/routes/generated.rs is stale: run `cargo xtask gen`"
+    );
 }
 
 #[test]
@@ -57,7 +81,8 @@ fn every_function_crate_has_a_template_entry_and_back() {
         .collect();
     let template = template_routes(&template()).unwrap();
     assert_eq!(
-        crates, template.functions,
+        crates,
+        template.binaries(),
         "functions/<name> crates and template.yaml functions must match one to one"
     );
     for name in &crates {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use token_classifier::TokenClassifier;
 
 #[test]
+#[ignore = "integration: needs the pii-en-rampart pack (models/build_packs.py); run `cargo xtask test integration`"]
 fn rampart_pack_loads_and_finds_a_self_disclosed_name() {
     // Read at run time, not compile time: a test binary built in another
     // checkout that shares the target directory must read this checkout's pack.
@@ -42,6 +43,7 @@ fn rampart_pack_loads_and_finds_a_self_disclosed_name() {
 /// Dequantising the 4-bit weights at load changes speed, not answers: the
 /// same spans, scores within rounding, on texts with several entity kinds.
 #[test]
+#[ignore = "integration: needs the pii-en-rampart pack (models/build_packs.py); run `cargo xtask test integration`"]
 fn dequantised_weights_give_the_answers_of_the_shipped_ones() {
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)

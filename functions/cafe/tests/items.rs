@@ -14,6 +14,7 @@ fn latte() -> Value {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn full_life_cycle_of_an_item() {
     let app = app().await;
 
@@ -122,6 +123,7 @@ async fn full_life_cycle_of_an_item() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn options_and_wrong_methods() {
     let app = app().await;
     let reply = call(Method::OPTIONS, "/items")
@@ -159,6 +161,7 @@ async fn options_and_wrong_methods() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn stale_if_match_changes_nothing() {
     let app = app().await;
     let id = create(&app, latte()).await["id"]
@@ -203,6 +206,7 @@ async fn stale_if_match_changes_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn fifty_concurrent_patches_with_one_etag_exactly_one_wins() {
     let app = app().await;
     let id = create(&app, latte()).await["id"]
@@ -243,6 +247,7 @@ async fn fifty_concurrent_patches_with_one_etag_exactly_one_wins() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn concurrent_patches_without_if_match_all_apply() {
     // Without If-Match each patch is re-applied on a fresh read until it lands,
     // so none is lost (up to the retry bound, which 5 writers stay within).
@@ -282,6 +287,7 @@ async fn concurrent_patches_without_if_match_all_apply() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn a_retried_create_with_one_idempotency_key_makes_one_item() {
     let app = app().await;
     let send = |app: axum::Router| async move {
@@ -335,6 +341,7 @@ async fn a_retried_create_with_one_idempotency_key_makes_one_item() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn pagination_with_and_without_filters() {
     let app = app().await;
     let mut created = Vec::new();
@@ -388,6 +395,7 @@ async fn pagination_with_and_without_filters() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn a_page_ending_on_the_last_item_has_no_cursor_and_a_cursor_past_the_end_is_an_empty_page() {
     let app = app().await;
     for n in 0..4 {

@@ -70,6 +70,7 @@ fn item(name: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn an_outage_gives_503s_and_loses_nothing() {
     let port = free_port();
     let dir: PathBuf =

@@ -120,6 +120,7 @@ fn item(name: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn slow_hung_and_throttling_dynamodb() {
     let proxy = FaultProxy::start(endpoint()).await;
     let table = format!("cafe-faults-{}", std::process::id());

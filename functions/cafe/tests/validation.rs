@@ -189,6 +189,7 @@ fn invalid_bodies() -> Vec<(&'static str, Value, Value, &'static str)> {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn every_invalid_create_body_is_a_422_at_the_right_loc_and_stores_nothing() {
     let app = app().await;
     for (case, body, loc, kind) in invalid_bodies() {
@@ -213,6 +214,7 @@ async fn every_invalid_create_body_is_a_422_at_the_right_loc_and_stores_nothing(
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn several_bad_values_are_all_reported() {
     let app = app().await;
     let body = json!({"name": "", "description": "d".repeat(501), "price": "1"});
@@ -226,6 +228,7 @@ async fn several_bad_values_are_all_reported() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn invalid_replace_and_patch_bodies_change_nothing() {
     let app = app().await;
     let item = create(&app, valid()).await;
@@ -292,6 +295,7 @@ async fn invalid_replace_and_patch_bodies_change_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn malformed_requests() {
     let app = app().await;
     let reply = call(Method::POST, "/items")
@@ -366,6 +370,7 @@ async fn malformed_requests() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn write_routes_need_the_token_and_reads_do_not() {
     let app = app().await;
     let item = create(&app, valid()).await;

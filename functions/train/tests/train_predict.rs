@@ -34,8 +34,9 @@ struct Apps {
 }
 
 async fn apps() -> Apps {
-    let endpoint = std::env::var("DYNAMODB_ENDPOINT")
-        .expect("DYNAMODB_ENDPOINT is not set: run ./scripts/test.sh, which starts dynalite");
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect(
+        "DYNAMODB_ENDPOINT is not set: run `cargo xtask test integration`, which starts dynalite",
+    );
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -111,6 +112,7 @@ fn new_rows(days: usize) -> Vec<Value> {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn predictions_match_the_training_program() {
     let apps = apps().await;
     let meta = bundled_meta();
@@ -182,6 +184,7 @@ async fn predictions_match_the_training_program() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn invalid_predict_bodies_are_422_at_the_field() {
     let apps = apps().await;
     let window = bundled_meta().window;
@@ -259,6 +262,7 @@ async fn invalid_predict_bodies_are_422_at_the_field() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn any_history_from_the_window_up_is_accepted_and_the_most_recent_closes_are_used() {
     let apps = apps().await;
     let meta = bundled_meta();
@@ -331,6 +335,7 @@ async fn any_history_from_the_window_up_is_accepted_and_the_most_recent_closes_a
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn training_publishes_a_version_that_predict_then_serves() {
     let apps = apps().await;
     let before = bundled_meta().version;
@@ -419,6 +424,7 @@ async fn training_publishes_a_version_that_predict_then_serves() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn a_worse_model_is_not_published_and_says_why() {
     let apps = apps().await;
     // Serve a model fitted on everything, including the days a re-fit is judged
@@ -462,6 +468,7 @@ async fn a_worse_model_is_not_published_and_says_why() {
 }
 
 #[tokio::test]
+#[ignore = "integration: needs dynalite; run `cargo xtask test integration`"]
 async fn rows_that_would_corrupt_the_series_are_refused_and_nothing_is_stored() {
     let apps = apps().await;
     let s = series();
