@@ -23,14 +23,11 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
 };
 
+pub use crate::extract::{BodyLimit, DEFAULT_MAX_BODY_BYTES};
 use crate::{
     config::{AllowedOrigins, HttpConfig},
     error::{PROBLEM_JSON, Problem, problem_response},
 };
-
-/// Default limit for request bodies: far above any legitimate request of this API,
-/// far below what would strain a 128 MB function.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The request id header every response carries.
 pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -39,10 +36,6 @@ pub static REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id
 /// caller's `x-request-id` when it is a sane token, else a fresh UUID.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestId(pub String);
-
-/// The body limit in force, visible to extractors for their 413 messages.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
 
 /// Adds the shared layers to a function's router. Add routes and any fallback to
 /// `router` first: axum applies layers only to what the router already has.

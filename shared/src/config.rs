@@ -4,74 +4,9 @@
 //! with a message naming the variable: a Lambda init error is far easier to
 //! diagnose than a function that answers wrongly.
 
-use std::{fmt::Display, str::FromStr};
+use std::str::FromStr;
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {name} is required but not set")]
-    Missing { name: &'static str },
-    #[error("environment variable {name} is malformed: {reason}")]
-    Malformed { name: &'static str, reason: String },
-}
-
-/// Source of variables: the process environment in production, a map in tests.
-pub trait Env {
-    fn get(&self, name: &str) -> Option<String>;
-}
-
-/// The real process environment.
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
-
-impl<const N: usize> Env for [(&str, &str); N] {
-    fn get(&self, name: &str) -> Option<String> {
-        self.iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| (*value).to_owned())
-    }
-}
-
-/// An optional variable; empty counts as unset.
-pub fn optional<T>(env: &impl Env, name: &'static str) -> Result<Option<T>, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    match env.get(name).filter(|value| !value.trim().is_empty()) {
-        None => Ok(None),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|err: T::Err| ConfigError::Malformed {
-                name,
-                reason: err.to_string(),
-            }),
-    }
-}
-
-/// A variable that must be set.
-pub fn required<T>(env: &impl Env, name: &'static str) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    optional(env, name)?.ok_or(ConfigError::Missing { name })
-}
-
-/// A variable with a default when unset.
-pub fn or_default<T>(env: &impl Env, name: &'static str, default: T) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    Ok(optional(env, name)?.unwrap_or(default))
-}
+pub use crate::env::{ConfigError, Env, ProcessEnv, optional, or_default, required};
 
 /// Which browser origins may call the API (`CORS_ALLOWED_ORIGINS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +81,7 @@ pub struct HttpConfig {
 
 impl HttpConfig {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        Self::from_env_with_body_limit(env, crate::app::DEFAULT_MAX_BODY_BYTES)
+        Self::from_env_with_body_limit(env, crate::extract::DEFAULT_MAX_BODY_BYTES)
     }
 
     /// As [`HttpConfig::from_env`], for a function whose bodies are larger by
@@ -178,7 +113,7 @@ impl Default for HttpConfig {
         Self {
             allowed_origins: AllowedOrigins::Any,
             write_origins: WriteOrigins::default(),
-            max_body_bytes: crate::app::DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: crate::extract::DEFAULT_MAX_BODY_BYTES,
             metrics: crate::metrics::MetricsConfig::default(),
         }
     }

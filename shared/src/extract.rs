@@ -14,6 +14,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError, LocPart};
 
+/// Default limit for request bodies: far above any legitimate request of this API,
+/// far below what would strain a 128 MB function.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The body limit in force (set by `app::build_app`), visible to extractors
+/// for their 413 messages.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 /// A JSON body of type `T`, deserialized strictly and validated.
 #[derive(Debug, Clone)]
 pub struct ValidJson<T>(pub T);
@@ -68,8 +77,8 @@ where
 /// The body limit in force for this request, for the 413 message.
 fn body_limit_of(req: &Request) -> usize {
     req.extensions()
-        .get::<crate::app::BodyLimit>()
-        .map_or(crate::app::DEFAULT_MAX_BODY_BYTES, |limit| limit.0)
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_MAX_BODY_BYTES, |limit| limit.0)
 }
 
 fn has_json_content_type(headers: &http::HeaderMap) -> bool {

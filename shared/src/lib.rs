@@ -4,10 +4,11 @@
 //! - [`extract`]: strict JSON/query extractors with FastAPI-style 422s;
 //! - [`app`]: the layers every function gets (request id, logging, CORS, limits)
 //!   and the Lambda entry point;
-//! - [`config`]: environment configuration with clear start-up errors;
+//! - [`env`]: reading environment variables (a leaf: imports nothing of the crate);
+//! - [`config`]: the HTTP layer's configuration, with clear start-up errors;
 //! - [`auth`]: the bearer-token check for write routes;
 //! - [`conditional`]: `If-None-Match` evaluation;
-//! - [`routes`]: the route table mirrored from `template.yaml`;
+//! - [`routes`]: the route table generated from `template.yaml`;
 //! - [`openapi`]: the document parts every function shares;
 //! - [`metrics`]: CloudWatch EMF metrics (requests, status classes, latency,
 //!   inference time).
@@ -16,6 +17,7 @@ pub mod app;
 pub mod auth;
 pub mod conditional;
 pub mod config;
+pub mod env;
 pub mod error;
 pub mod extract;
 pub mod metrics;

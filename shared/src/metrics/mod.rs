@@ -19,7 +19,7 @@ use std::time::Duration;
 use metrics::Unit;
 use metrics_cloudwatch_embedded::Collector;
 
-use crate::config::{ConfigError, Env, or_default};
+use crate::env::{ConfigError, Env, or_default};
 
 mod lambda_layer;
 pub use lambda_layer::{COLD_START, EmfLayer, EmfService, FlushAfter, REQUEST_ID_PROPERTY};

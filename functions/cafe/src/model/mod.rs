@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use time::OffsetDateTime;
 
+pub mod schema;
+
 pub const NAME_MAX_CHARS: usize = 50;
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 pub const CATEGORY_MAX_CHARS: usize = 32;
@@ -272,7 +274,7 @@ pub struct ItemInput {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     #[garde(skip)]
-    #[schema(schema_with = crate::openapi::price_input_schema)]
+    #[schema(schema_with = schema::price_input_schema)]
     pub price: Price,
     /// Defaults to the function's configured currency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
