@@ -1,32 +1,30 @@
 //! HTTP handlers: parse and check the request, call the store, shape the answer.
+//! The request and response bodies are in `dto`, the idempotency protocol's
+//! pieces in `idempotency`, the page cursor in `cursor`.
 
 use axum::{
     Json,
     extract::{Path, State},
     response::{IntoResponse, Response},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use shared::{
     ApiError, FieldError, ValidJson, ValidQuery,
     auth::Authorized,
+    conditional::IfMatch,
     extract::{from_json_value, validate},
 };
 use time::OffsetDateTime;
 
 use crate::{
     AppState,
-    model::{Category, Item, ItemId, ItemInput},
+    cursor::{decode_cursor, encode_cursor},
+    dto::{ItemPage, ListQuery, MergePatch},
+    idempotency::{IDEMPOTENT_REPLAYED, fingerprint, idempotency_key, key_hash},
+    model::{Item, ItemId, ItemInput},
     store::{Claim, ListFilter, StoreError},
 };
 
-pub const DEFAULT_PAGE_SIZE: u32 = 20;
-pub const MAX_PAGE_SIZE: u32 = 100;
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
 /// Read-modify-write attempts of an update without `If-Match` before giving up.
 const UPDATE_ATTEMPTS: usize = 5;
 
@@ -154,74 +152,7 @@ fn created(item: &Item, replayed: bool) -> Response {
     response
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let key = value.to_str().ok().map(str::trim).filter(|key| {
-        (1..=IDEMPOTENCY_KEY_MAX_CHARS).contains(&key.len())
-            && key.bytes().all(|b| b.is_ascii_graphic())
-    });
-    match key {
-        Some(key) => Ok(Some(key.to_owned())),
-        None => Err(ApiError::validation(
-            vec!["header".into(), "idempotency-key".into()],
-            "value_error",
-            format!(
-                "must be 1-{IDEMPOTENCY_KEY_MAX_CHARS} printable ASCII characters without spaces"
-            ),
-        )),
-    }
-}
-
-fn key_hash(key: &str) -> String {
-    hex(&Sha256::digest(key.as_bytes()))
-}
-
-/// Identifies a create body; the same key with another body is refused.
-fn fingerprint(input: &ItemInput) -> String {
-    hex(&Sha256::digest(
-        serde_json::to_vec(input).unwrap_or_default(),
-    ))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 // ---------------------------------------------------------------- list
-
-#[derive(Debug, Deserialize, garde::Validate, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size.
-    #[serde(default = "default_page_size")]
-    #[garde(range(min = 1, max = MAX_PAGE_SIZE))]
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    limit: u32,
-    /// `next_cursor` of the previous page.
-    #[garde(skip)]
-    cursor: Option<String>,
-    /// Only items of this category.
-    #[garde(skip)]
-    category: Option<Category>,
-    /// Only offers (`true`) or only regular items (`false`).
-    #[garde(skip)]
-    is_offer: Option<bool>,
-}
-
-fn default_page_size() -> u32 {
-    DEFAULT_PAGE_SIZE
-}
-
-/// One page of the menu, in creation order.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ItemPage {
-    items: Vec<Item>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    next_cursor: Option<String>,
-}
 
 /// List menu items.
 ///
@@ -254,27 +185,6 @@ pub async fn list_items(
         items: page.items,
         next_cursor: page.next_after.map(encode_cursor),
     }))
-}
-
-const CURSOR_PREFIX: &str = "after:";
-
-fn encode_cursor(after: ItemId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{after}"))
-}
-
-fn decode_cursor(cursor: &str) -> Result<ItemId, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix(CURSOR_PREFIX)?.parse().ok())
-        .ok_or_else(|| {
-            ApiError::validation(
-                vec!["query".into(), "cursor".into()],
-                "value_error",
-                "is not a cursor this API returned; pass `next_cursor` from the previous page",
-            )
-        })
 }
 
 // ---------------------------------------------------------------- read
@@ -340,45 +250,6 @@ fn not_found(id: ItemId) -> ApiError {
 
 // ---------------------------------------------------------------- conditions
 
-/// An `If-Match` precondition (RFC 9110 §13.1.1, strong comparison).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum IfMatch {
-    Any,
-    Tags(Vec<String>),
-}
-
-impl IfMatch {
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let values: Vec<&str> = headers
-            .get_all(header::IF_MATCH)
-            .iter()
-            .map(|v| v.to_str().unwrap_or("\u{0}"))
-            .collect();
-        if values.is_empty() {
-            return None;
-        }
-        let tags: Vec<String> = values
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|tag| tag.trim().to_owned())
-            .filter(|tag| !tag.is_empty())
-            .collect();
-        if tags.iter().any(|tag| tag == "*") {
-            Some(IfMatch::Any)
-        } else {
-            Some(IfMatch::Tags(tags))
-        }
-    }
-
-    fn matches(&self, item: &Item) -> bool {
-        match self {
-            IfMatch::Any => true,
-            // Weak tags (W/"..") never match strongly.
-            IfMatch::Tags(tags) => tags.iter().any(|tag| *tag == item.etag()),
-        }
-    }
-}
-
 fn stale(item_etag: Option<String>) -> ApiError {
     ApiError::PreconditionFailed {
         detail: match item_etag {
@@ -411,7 +282,7 @@ where
     for _ in 0..UPDATE_ATTEMPTS {
         let current = store.get(id).await?.ok_or_else(|| not_found(id))?;
         if let Some(condition) = &if_match
-            && !condition.matches(&current)
+            && !condition.matches(&current.etag())
         {
             return Err(stale(Some(current.etag())));
         }
@@ -468,45 +339,6 @@ pub async fn replace_item(
     })
     .await?;
     Ok(item_response(&item))
-}
-
-/// A JSON merge patch document (RFC 7396): an object whose members replace the
-/// item's fields, `null` removing optional ones.
-#[derive(Debug, garde::Validate)]
-pub struct MergePatch(#[garde(skip)] serde_json::Map<String, serde_json::Value>);
-
-/// Refuses a member given twice, which a plain map would silently collapse
-/// into the last one (typed bodies refuse it the same way).
-impl<'de> Deserialize<'de> for MergePatch {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = MergePatch;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object of the fields to change")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<MergePatch, A::Error> {
-                let mut members = serde_json::Map::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if members.contains_key(&key) {
-                        return Err(serde::de::Error::custom(format_args!(
-                            "duplicate field `{key}`"
-                        )));
-                    }
-                    members.insert(key, map.next_value()?);
-                }
-                Ok(MergePatch(members))
-            }
-        }
-
-        deserializer.deserialize_map(Members)
-    }
 }
 
 /// Change some fields of a menu item (JSON merge patch, RFC 7396).
@@ -620,7 +452,7 @@ pub async fn delete_item(
         None => None,
         Some(condition) => {
             let current = store.get(id).await?.ok_or_else(|| not_found(id))?;
-            if !condition.matches(&current) {
+            if !condition.matches(&current.etag()) {
                 return Err(stale(Some(current.etag())));
             }
             Some(current.version)
@@ -631,40 +463,5 @@ pub async fn delete_item(
         Err(StoreError::ConditionFailed) if expected_version.is_some() => Err(stale(None)),
         Err(StoreError::ConditionFailed) => Err(not_found(id)),
         Err(err) => Err(err.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use shared::LocPart;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let id = ItemId::new();
-        assert_eq!(decode_cursor(&encode_cursor(id)).unwrap(), id);
-        for bad in ["", "abc", "!!!", &URL_SAFE_NO_PAD.encode("after:nope")] {
-            let err = decode_cursor(bad).unwrap_err();
-            let ApiError::Validation(errors) = err else {
-                panic!()
-            };
-            assert_eq!(
-                errors[0].loc,
-                vec![LocPart::from("query"), LocPart::from("cursor")]
-            );
-        }
-    }
-
-    #[test]
-    fn if_match_parsing() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(IfMatch::from_headers(&headers), None);
-        headers.insert(header::IF_MATCH, HeaderValue::from_static("\"3\", \"4\""));
-        assert_eq!(
-            IfMatch::from_headers(&headers),
-            Some(IfMatch::Tags(vec!["\"3\"".into(), "\"4\"".into()]))
-        );
-        headers.insert(header::IF_MATCH, HeaderValue::from_static("*"));
-        assert_eq!(IfMatch::from_headers(&headers), Some(IfMatch::Any));
     }
 }

@@ -10,7 +10,10 @@
 //! | `DELETE /items/{id}` | bearer | delete; `If-Match` likewise |
 
 pub mod config;
+mod cursor;
+pub mod dto;
 mod handlers;
+mod idempotency;
 pub mod model;
 pub mod openapi;
 pub mod store;

@@ -17,11 +17,11 @@ use utoipa::{
 };
 
 use crate::{
-    handlers,
+    dto, handlers,
     model::{Category, Currency, Item, ItemInput, schema::price_input_schema},
 };
 
-impl PartialSchema for handlers::MergePatch {
+impl PartialSchema for dto::MergePatch {
     fn schema() -> RefOr<Schema> {
         let nullable = |schema: RefOr<Schema>| -> Schema {
             OneOfBuilder::new()
@@ -52,7 +52,7 @@ impl PartialSchema for handlers::MergePatch {
     }
 }
 
-impl ToSchema for handlers::MergePatch {
+impl ToSchema for dto::MergePatch {
     fn name() -> Cow<'static, str> {
         "MergePatch".into()
     }
@@ -68,7 +68,7 @@ impl ToSchema for handlers::MergePatch {
         handlers::patch_item,
         handlers::delete_item,
     ),
-    components(schemas(Item, ItemInput, handlers::ItemPage, handlers::MergePatch)),
+    components(schemas(Item, ItemInput, dto::ItemPage, dto::MergePatch)),
     tags((name = "cafe", description = "The cafe's menu: items stored in DynamoDB, with conditional writes, ETags and idempotent creates."))
 )]
 pub struct CafeApi;
