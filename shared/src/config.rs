@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-pub use crate::env::{ConfigError, Env, ProcessEnv, optional, or_default, required};
+pub use crate::env::{ConfigError, Env, ProcessEnv, optional, optional_url, or_default, required};
 
 /// Which browser origins may call the API (`CORS_ALLOWED_ORIGINS`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -69,3 +69,38 @@ where
 {
     Ok(optional(env, name)?.unwrap_or(default))
 }
+
+/// An optional `http://` or `https://` URL, such as a local server's endpoint
+/// (`DYNAMODB_ENDPOINT`): without its scheme the SDK would fail later, on the
+/// first request, with a message that does not name the variable.
+pub fn optional_url(env: &impl Env, name: &'static str) -> Result<Option<String>, ConfigError> {
+    let url: Option<String> = optional(env, name)?;
+    match url {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            Err(ConfigError::Malformed {
+                name,
+                reason: "must be a URL with its scheme, like http://127.0.0.1:8000".into(),
+            })
+        }
+        url => Ok(url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_need_their_scheme() {
+        let ok = [("URL", "http://127.0.0.1:8000")];
+        assert_eq!(
+            optional_url(&ok, "URL"),
+            Ok(Some("http://127.0.0.1:8000".into()))
+        );
+        assert_eq!(optional_url(&[("URL", " ")], "URL"), Ok(None));
+        assert!(matches!(
+            optional_url(&[("URL", "127.0.0.1:8000")], "URL"),
+            Err(ConfigError::Malformed { name: "URL", .. })
+        ));
+    }
+}

@@ -172,6 +172,11 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// `Retry-After` of [`ApiError::store_unavailable`]: the SDK has already
+/// retried within the request, so one second is enough for a throttle to lift
+/// and short enough that a client is not kept waiting after an outage ends.
+pub const STORE_RETRY_AFTER_SECS: u32 = 1;
+
 impl ApiError {
     pub fn validation(loc: Vec<LocPart>, kind: &str, msg: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(loc, kind, msg)])
@@ -179,6 +184,19 @@ impl ApiError {
 
     pub fn internal(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         ApiError::Internal(Box::new(source))
+    }
+
+    /// A DynamoDB-backed store that did not answer (throttled, unreachable,
+    /// slow) after the SDK's own bounded retries: 503 with the same
+    /// `Retry-After` from every function. `what` names the store for the
+    /// client ("menu", "model"); `reason` (an error code or the SDK's
+    /// context, never request data) goes to the log only.
+    pub fn store_unavailable(what: &str, reason: &str) -> Self {
+        tracing::warn!(reason, "DynamoDB unavailable");
+        ApiError::Unavailable {
+            retry_after_secs: STORE_RETRY_AFTER_SECS,
+            detail: format!("The {what} store is temporarily unavailable; retry shortly."),
+        }
     }
 
     pub fn status(&self) -> StatusCode {

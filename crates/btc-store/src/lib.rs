@@ -16,10 +16,7 @@ use aws_sdk_dynamodb::{
     Client,
     error::{ProvideErrorMetadata, SdkError},
     primitives::Blob,
-    types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
-        ScalarAttributeType, TableStatus, WriteRequest,
-    },
+    types::{AttributeValue, PutRequest, WriteRequest},
 };
 use sha2::{Digest, Sha256};
 use time::Date;
@@ -48,7 +45,13 @@ where
     R: std::fmt::Debug,
 {
     fn from(err: SdkError<E, R>) -> Self {
-        match dynamo::classify(&err) {
+        dynamo::classify(&err).into()
+    }
+}
+
+impl From<dynamo::ErrorKind> for StoreError {
+    fn from(kind: dynamo::ErrorKind) -> Self {
+        match kind {
             dynamo::ErrorKind::ConditionFailed => StoreError::Conflict,
             dynamo::ErrorKind::Unavailable(reason) => StoreError::Unavailable(reason),
             dynamo::ErrorKind::Other(reason) => StoreError::Other(reason),
@@ -294,65 +297,14 @@ impl BtcStore {
     /// Creates the table if missing (local servers only; CloudFormation owns it
     /// on AWS) and waits until it takes writes.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let described = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
-        let needs_create = match described {
-            Ok(_) => false,
-            Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => true,
-            Err(other) => return Err(other.into()),
+        let spec = dynamo::TableSpec {
+            hash_key: "pk",
+            range_key: Some("sk"),
+            attributes: vec!["pk", "sk"],
+            indexes: Vec::new(),
         };
-        if needs_create {
-            let key = |name: &str, kind| {
-                KeySchemaElement::builder()
-                    .attribute_name(name)
-                    .key_type(kind)
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))
-            };
-            let attribute = |name: &str| {
-                AttributeDefinition::builder()
-                    .attribute_name(name)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))
-            };
-            let created = self
-                .client
-                .create_table()
-                .table_name(&self.table)
-                .billing_mode(BillingMode::PayPerRequest)
-                .key_schema(key("pk", KeyType::Hash)?)
-                .key_schema(key("sk", KeyType::Range)?)
-                .attribute_definitions(attribute("pk")?)
-                .attribute_definitions(attribute("sk")?)
-                .send()
-                .await;
-            match created {
-                Ok(_) => {}
-                Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
-                Err(other) => return Err(other.into()),
-            }
-        }
-        for _ in 0..300 {
-            let table = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await?
-                .table;
-            if table.and_then(|t| t.table_status) == Some(TableStatus::Active) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(StoreError::Unavailable(format!(
-            "table {} did not become active",
-            self.table
-        )))
+        dynamo::ensure_table(&self.client, &self.table, &spec)
+            .await
+            .map_err(StoreError::from)
     }
 }

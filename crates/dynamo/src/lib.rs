@@ -2,9 +2,13 @@
 //!
 //! - [`client`]: bounded waits, so a slow or absent DynamoDB turns into an error
 //!   (and a 503) in seconds, well inside a function's timeout, not a hang;
-//! - [`classify`]: what an SDK error means for the caller.
+//! - [`classify`]: what an SDK error means for the caller;
+//! - [`ensure_table`]: a store's table on a local server.
 
 use std::time::Duration;
+
+mod table;
+pub use table::{TableSpec, ensure_table};
 
 use aws_sdk_dynamodb::{
     Client,

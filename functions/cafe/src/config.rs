@@ -1,7 +1,7 @@
 //! The cafe function's configuration, from the environment.
 
 use api_token::TokenSource;
-use shared::config::{ConfigError, Env, optional, or_default, required};
+use shared::config::{ConfigError, Env, optional_url, or_default, required};
 
 use crate::model::Currency;
 
@@ -24,18 +24,9 @@ pub struct Config {
 
 impl Config {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
-        let dynamodb_endpoint: Option<String> = optional(env, "DYNAMODB_ENDPOINT")?;
-        if let Some(endpoint) = &dynamodb_endpoint
-            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-        {
-            return Err(ConfigError::Malformed {
-                name: "DYNAMODB_ENDPOINT",
-                reason: "must be a URL with its scheme, like http://127.0.0.1:8000".into(),
-            });
-        }
         Ok(Self {
             table: required(env, "CAFE_TABLE")?,
-            dynamodb_endpoint,
+            dynamodb_endpoint: optional_url(env, "DYNAMODB_ENDPOINT")?,
             create_table: or_default(env, "CAFE_CREATE_TABLE", false)?,
             default_currency: or_default(
                 env,

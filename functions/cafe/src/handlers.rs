@@ -31,13 +31,7 @@ const UPDATE_ATTEMPTS: usize = 5;
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Unavailable(reason) => {
-                tracing::warn!(reason, "DynamoDB unavailable");
-                ApiError::Unavailable {
-                    retry_after_secs: 1,
-                    detail: "The menu store is temporarily unavailable; retry shortly.".into(),
-                }
-            }
+            StoreError::Unavailable(reason) => ApiError::store_unavailable("menu", &reason),
             other => ApiError::internal(other),
         }
     }

@@ -15,10 +15,7 @@ use std::{collections::HashMap, time::Duration};
 use aws_sdk_dynamodb::{
     Client,
     error::{ProvideErrorMetadata, SdkError},
-    types::{
-        AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, IndexStatus,
-        KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType, TableStatus,
-    },
+    types::AttributeValue,
 };
 use time::OffsetDateTime;
 
@@ -53,7 +50,13 @@ where
     R: std::fmt::Debug,
 {
     fn from(err: SdkError<E, R>) -> Self {
-        match dynamo::classify(&err) {
+        dynamo::classify(&err).into()
+    }
+}
+
+impl From<dynamo::ErrorKind> for StoreError {
+    fn from(kind: dynamo::ErrorKind) -> Self {
+        match kind {
             dynamo::ErrorKind::ConditionFailed => StoreError::ConditionFailed,
             dynamo::ErrorKind::Unavailable(reason) => StoreError::Unavailable(reason),
             dynamo::ErrorKind::Other(reason) => StoreError::Other(reason),
@@ -345,107 +348,20 @@ impl Store {
     /// Creates the table as `template.yaml` declares it, if it is missing. For
     /// local servers only: on AWS, CloudFormation owns the table.
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let exists = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
-        match exists {
-            Ok(_) => return Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_resource_not_found_exception() => {}
-            Err(other) => return Err(other.into()),
-        }
-        let spec = table_spec();
-        let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(kind)
-                .build()
-                .map_err(|e| StoreError::Other(e.to_string()))
-        };
-        let mut request = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key(spec.hash_key, KeyType::Hash)?);
-        for attribute in spec.attributes {
-            request = request.attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(attribute)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?,
-            );
-        }
-        for (name, hash, range) in spec.indexes {
-            request = request.global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(name)
-                    .key_schema(key(hash, KeyType::Hash)?)
-                    .key_schema(key(range, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(|e| StoreError::Other(e.to_string()))?,
-            );
-        }
-        match request.send().await {
-            Ok(_) => {}
-            // Another cold start created it first.
-            Err(SdkError::ServiceError(e)) if e.err().is_resource_in_use_exception() => {}
-            Err(other) => return Err(other.into()),
-        }
-        self.wait_until_active().await
-    }
-
-    /// A new table takes writes only once it is ACTIVE (dynalite too, a moment
-    /// after CreateTable returns).
-    async fn wait_until_active(&self) -> Result<(), StoreError> {
-        for _ in 0..300 {
-            let table = self
-                .client
-                .describe_table()
-                .table_name(&self.table)
-                .send()
-                .await?
-                .table;
-            let active = table.as_ref().is_some_and(|t| {
-                t.table_status() == Some(&TableStatus::Active)
-                    && t.global_secondary_indexes()
-                        .iter()
-                        .all(|index| index.index_status() == Some(&IndexStatus::Active))
-            });
-            if active {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(StoreError::Unavailable(format!(
-            "table {} did not become active",
-            self.table
-        )))
+        dynamo::ensure_table(&self.client, &self.table, &table_spec())
+            .await
+            .map_err(StoreError::from)
     }
 }
+
+pub use dynamo::TableSpec;
 
 /// The table's key schema and indexes; `template.yaml` must declare the same
 /// (a test compares them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableSpec {
-    pub hash_key: &'static str,
-    /// Every key attribute (all strings).
-    pub attributes: Vec<&'static str>,
-    /// `(index name, hash key, range key)`, all projecting every attribute.
-    pub indexes: Vec<(&'static str, &'static str, &'static str)>,
-}
-
 pub fn table_spec() -> TableSpec {
     TableSpec {
         hash_key: "id",
+        range_key: None,
         attributes: vec!["id", "entity", "category"],
         indexes: vec![
             (INDEX_BY_CREATED, "entity", "id"),

@@ -17,7 +17,7 @@ use axum::{
     routing::{get, post},
 };
 use btc_store::BtcStore;
-use shared::config::{ConfigError, Env, optional, or_default};
+use shared::config::{ConfigError, Env, optional, optional_url, or_default};
 
 pub use registry::Registry;
 
@@ -41,7 +41,7 @@ impl Config {
         Ok(Self {
             model_dir: or_default(env, "MODEL_DIR", PathBuf::from("/opt/models"))?,
             table: optional(env, "BTC_TABLE")?,
-            dynamodb_endpoint: optional(env, "DYNAMODB_ENDPOINT")?,
+            dynamodb_endpoint: optional_url(env, "DYNAMODB_ENDPOINT")?,
             create_table: or_default(env, "BTC_CREATE_TABLE", false)?,
             refresh_every: Duration::from_secs(or_default(env, "MODEL_REFRESH_SECS", 15u64)?),
         })

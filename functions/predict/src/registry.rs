@@ -19,7 +19,7 @@ use std::{
     time::Duration,
 };
 
-use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta};
+use btc_model::{DailySeries, ModelMeta};
 use btc_store::BtcStore;
 use tokio::sync::Mutex;
 
@@ -70,11 +70,7 @@ impl Registry {
                 None
             }
         };
-        // The bundled CSV is part of the binary and checked by tests.
-        let bundled_history = DailySeries::from_csv(BUNDLED_CSV).unwrap_or(DailySeries {
-            start: time::Date::MIN,
-            closes: Vec::new(),
-        });
+        let bundled_history = btc_model::bundled_history();
         Self {
             served: RwLock::new(Snapshot {
                 model,

@@ -11,7 +11,7 @@ use std::{path::PathBuf, sync::Arc};
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
 use btc_model::{
-    BUNDLED_CSV, DailySeries, ModelMeta,
+    DailySeries, ModelMeta,
     backtest::Backtest,
     evaluate::Metrics,
     pipeline::{self, Baselines, DateRange, RefitError},
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use shared::{
     ApiError, FieldError, LocPart, ValidJson,
     auth::{Authorized, BearerToken, HasBearerToken},
-    config::{ConfigError, Env, optional, or_default, required},
+    config::{ConfigError, Env, optional_url, or_default, required},
 };
 
 /// Most rows one request may post (ten years of days).
@@ -47,7 +47,7 @@ impl Config {
         Ok(Self {
             model_dir: or_default(env, "MODEL_DIR", PathBuf::from("/opt/models"))?,
             table: required(env, "BTC_TABLE")?,
-            dynamodb_endpoint: optional(env, "DYNAMODB_ENDPOINT")?,
+            dynamodb_endpoint: optional_url(env, "DYNAMODB_ENDPOINT")?,
             create_table: or_default(env, "BTC_CREATE_TABLE", false)?,
             api_token: api_token::TokenSource::from_env(env)?,
         })
@@ -74,11 +74,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: BtcStore, token: BearerToken, bundled: ModelMeta) -> Self {
-        // The bundled CSV is compiled in and checked by btc-model's tests.
-        let bundled_history = DailySeries::from_csv(BUNDLED_CSV).unwrap_or(DailySeries {
-            start: time::Date::MIN,
-            closes: Vec::new(),
-        });
+        let bundled_history = btc_model::bundled_history();
         Self {
             store,
             token,
@@ -165,13 +161,7 @@ pub struct TrainResponse {
 
 fn map_store(err: StoreError) -> ApiError {
     match err {
-        StoreError::Unavailable(reason) => {
-            tracing::warn!(reason, "DynamoDB unavailable");
-            ApiError::Unavailable {
-                retry_after_secs: 2,
-                detail: "The model store is temporarily unavailable; retry shortly.".into(),
-            }
-        }
+        StoreError::Unavailable(reason) => ApiError::store_unavailable("model", &reason),
         other => ApiError::internal(other),
     }
 }
