@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold starts of every function (release build), and of the Python reference
 # (FastAPI + spaCy en_core_web_sm on awslambdaric + Mangum), through the same
-# local Lambda runtime API (crates/lambda-harness): a fresh process per start,
+# local Lambda runtime API (tools/lambda-harness): a fresh process per start,
 # timed from process start to the first response, RUNS times each.
 #
 #   RUNS=10 ./scripts/bench-coldstart.sh

@@ -2,7 +2,7 @@
 # Bounded load runs against every function, and against the Python reference
 # (FastAPI + spaCy en_core_web_sm under uvicorn) in the same run. Each function
 # is its release binary behind our own local API Gateway + Lambda stand-in
-# (crates/lambda-harness `serve-function`: CONCURRENCY instances polling a
+# (tools/lambda-harness `serve-function`: CONCURRENCY instances polling a
 # runtime API, one request per instance at a time, as Lambda runs them);
 # the reference runs CONCURRENCY uvicorn workers. DynamoDB is dynalite, in
 # memory; wrk runs on the same machine. Prints p50/p90/p99, throughput and

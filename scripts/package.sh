@@ -24,7 +24,7 @@ OUT="${PACKAGE_DIR:-$(mktemp -d)}"
 mkdir -p "$OUT"
 
 # The template's functions, read by the same parser the route tests use
-# (crates/sam-template): `binary layer` for those that mount the models layer.
+# (tools/sam-template): `binary layer` for those that mount the models layer.
 mapfile -t specs < <(cargo xtask functions)
 (( ${#specs[@]} > 0 )) || die "no functions found in template.yaml (cargo xtask functions)"
 packages=()

@@ -7,7 +7,7 @@
 #
 #   CARGO_TARGET_DIR   reuse a build directory (CI points it at a cache)
 #
-# Faster tiers for development (xtask/src/tiers.rs): `cargo test` or
+# Faster tiers for development (tools/xtask/src/tiers.rs): `cargo test` or
 # `cargo xtask test` (unit: nothing to install), `cargo xtask test integration`
 # (dynalite and the model packs, installed and started for it).
 set -euo pipefail
@@ -30,7 +30,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # The integration tier: a fresh in-memory dynalite on a free port (each test
 # makes its own table, so they run in parallel) and every test, the
-# `#[ignore]`d ones that need it included (xtask/src/tiers.rs).
+# `#[ignore]`d ones that need it included (tools/xtask/src/tiers.rs).
 step "Rust tests, every tier (cargo xtask test integration)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo xtask test integration -- --profile ci

@@ -1,7 +1,7 @@
 //! The docs function: the API's OpenAPI document and its interactive pages.
 //!
 //! - `GET /openapi.json`: the one OpenAPI 3.1 document of every function's
-//!   routes, generated from the handlers' annotations by `crates/openapi-document`
+//!   routes, generated from the handlers' annotations by `tools/openapi-document`
 //!   and embedded at build time (a test fails when the committed file is stale);
 //! - `GET /docs`: Swagger UI, with "Try it out" against this deployment;
 //! - `GET /redoc`: Redoc;

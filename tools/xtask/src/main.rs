@@ -29,10 +29,11 @@ const USAGE: &str = "usage:
                                   (./scripts/test.sh: what CI runs)
   cargo xtask functions           the template's functions: `binary layer|-` per line";
 
-/// The repository root (this crate lives in `xtask/`).
+/// The repository root (this crate lives in `tools/xtask/`).
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .map(Path::to_path_buf)
         .unwrap_or_default()
 }
