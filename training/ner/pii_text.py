@@ -16,7 +16,7 @@ IBANs): data.py drops the teacher's spans that overlap those. See
 EXPERIMENTS.md for how gold and teacher labels are merged.
 
 This set is for training only. Its templates and values are written
-independently of the evaluation set in functions/entities/src/synthetic.rs
+independently of the evaluation set in tools/pii-synthetic/src/lib.rs
 (different wording, different name and street lists), so scores on that set
 are not scores on training text.
 """

@@ -1,5 +1,5 @@
 //! Measures personal-data quality on the synthetic labelled set
-//! (`entities::synthetic`): the personal-data transformer alone, and the
+//! (`pii_synthetic`): the personal-data transformer alone, and the
 //! whole service at each model size (its packs, the pattern recognizers and
 //! the overlap rule), with the share of ordinary characters it masks.
 //!
@@ -19,8 +19,8 @@
 use std::{path::PathBuf, sync::Arc};
 
 use axum::body::Body;
-use entities::synthetic::{self, Predicted};
 use http_body_util::BodyExt;
+use pii_synthetic::{self as synthetic, Predicted};
 use serde_json::{Value, json};
 use token_classifier::TokenClassifier;
 use tower::ServiceExt;
@@ -139,12 +139,12 @@ async fn main() {
     }
     let pack_dir = models().join("pii-en-rampart");
     let pack = TokenClassifier::load(&pack_dir).unwrap();
-    let pack_alone = entities::synthetic::measure_pack(&pack, &cases).unwrap();
+    let pack_alone = synthetic::measure_pack(&pack, &cases).unwrap();
     let pack_report = format!(
         "# pii-en-rampart: measured quality\n\n\
          Written by `cargo run --release -p entities --example pii_quality -- --write`; checked by \
          the test `recorded_pii_quality_is_current`. The set: {CASES} synthetic sentences (seed \
-         {SEED}, `functions/entities/src/synthetic.rs`) from {} templates with made-up names, \
+         {SEED}, `tools/pii-synthetic/src/lib.rs`) from {} templates with made-up names, \
          addresses, emails, phone numbers, cards, IBANs, SSNs, IPs and URLs at known offsets. \
          Synthetic text is easier than real text, and the names and templates are few: read these \
          as a regression baseline, not as accuracy on real data. \"redacted\": share of gold spans \
@@ -169,7 +169,7 @@ async fn main() {
     let mut service_report = format!(
         "# POST /entities: personal data on the synthetic set, per model size\n\n\
          Written by `cargo run --release -p entities --example pii_quality -- --write`. The set: \
-         {CASES} synthetic sentences (seed {SEED}, `src/synthetic.rs`, {} templates; never trained \
+         {CASES} synthetic sentences (seed {SEED}, `tools/pii-synthetic/src/lib.rs`, {} templates; never trained \
          on: the students' personal-data training text comes from training/ner/pii_text.py, other \
          templates and other value lists). Each size runs its model packs, the validated patterns \
          and the overlap rule, as a request with that `model_size` does. \"redacted\": share of \

@@ -27,7 +27,6 @@ pub mod restore;
 pub mod secrets;
 pub mod steering;
 pub mod steering_cache;
-pub mod synthetic;
 
 use std::{path::PathBuf, sync::Arc};
 

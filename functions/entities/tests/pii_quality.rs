@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use entities::synthetic;
+use pii_synthetic as synthetic;
 use token_classifier::TokenClassifier;
 
 #[test]

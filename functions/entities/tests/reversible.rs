@@ -10,8 +10,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{KEY, TOKEN, json_post, post, restore, send};
-use entities::{key::RedactionKey, synthetic};
+use entities::key::RedactionKey;
 use http::StatusCode;
+use pii_synthetic as synthetic;
 use serde_json::{Value, json};
 
 fn bearer() -> String {

@@ -9,10 +9,7 @@
 //! are tested against published numbers where they live); a test checks
 //! each value against the recognizers' checks.
 
-use std::collections::BTreeMap;
-
-use super::{Case, Gold, Predicted, Rng, TypeScore, luhn_complete};
-use crate::analyze::{pattern_findings, resolve_overlaps};
+use super::{Case, Gold, Rng, luhn_complete};
 
 /// The types this set has gold spans for.
 pub const TYPES: &[&str] = &[
@@ -353,56 +350,8 @@ pub fn cases(seed: u64, count: usize) -> Vec<Case> {
         .collect()
 }
 
-/// The built-in recognizers' findings on each case, kept to `types` (all
-/// pattern types when `None`) and resolved to one per region, as the service
-/// resolves them. No model pack reports these types, so with `types` set to
-/// [`TYPES`] this is what a request gets at every model size.
-pub fn pattern_predictions(cases: &[Case], types: Option<&[&str]>) -> Vec<Vec<Predicted>> {
-    cases
-        .iter()
-        .map(|case| {
-            let candidates = pattern_findings(&case.text, None)
-                .into_iter()
-                .filter(|f| types.is_none_or(|t| t.contains(&f.entity_type.as_str())))
-                .collect();
-            resolve_overlaps(candidates)
-                .into_iter()
-                .map(|f| Predicted {
-                    start: f.start,
-                    end: f.end,
-                    entity_type: f.entity_type,
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// The recorded report (functions/entities/QUALITY_NATIONAL.md), from the
-/// recorded set.
-pub fn report() -> String {
-    let cases = cases(RECORDED_SEED, RECORDED_CASES);
-    let only = pattern_predictions(&cases, Some(TYPES));
-    let scores: BTreeMap<String, TypeScore> = super::score(&cases, &only);
-    let (masked, total) = super::look_alikes_masked(&cases, &only);
-    let every = pattern_predictions(&cases, None);
-    let (masked_every, _) = super::look_alikes_masked(&cases, &every);
-    format!(
-        "# National identifiers on the synthetic set\n\n\
-         Written by `cargo run -p entities --example national_quality -- --write`; the test \
-         `recorded_national_quality_is_current` fails when it is out of date. The set: \
-         {RECORDED_CASES} sentences (seed {RECORDED_SEED}, `src/synthetic/national.rs`) from {} \
-         templates in the countries' languages: valid identifiers made by each format's own rules, \
-         and {total} look-alikes (the same shapes with a wrong check character, and valid bare \
-         numbers with no context word near them). Scored with `types` set to these types: no \
-         model reports them, so every `model_size` gives the same figures. Synthetic text is \
-         easier than real text: a regression baseline, not accuracy on real data.\n\n{}\n\
-         Look-alikes masked: {masked} of {total} with `types` set to these types; {masked_every} \
-         of {total} with every pattern type (a bare 3-3-4 number may also be a valid US phone \
-         number, a 12-digit one a Maestro card).\n",
-        TEMPLATES.len(),
-        super::table(&scores),
-    )
-}
+/// How many sentence templates the set draws from.
+pub const TEMPLATE_COUNT: usize = TEMPLATES.len();
 
 #[cfg(test)]
 mod tests {
@@ -439,28 +388,6 @@ mod tests {
         for _ in 0..50 {
             assert!(!valid_uk_nino(&value(&mut rng, "-UK_NINO_BAD_PREFIX")));
         }
-    }
-
-    #[test]
-    fn recorded_national_quality_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("QUALITY_NATIONAL.md");
-        let recorded = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            recorded,
-            report(),
-            "{} is out of date: run `cargo run -p entities --example national_quality -- --write`",
-            path.display()
-        );
-    }
-
-    #[test]
-    fn each_type_reaches_f1_0_98_and_no_look_alike_is_masked() {
-        let set = cases(RECORDED_SEED, RECORDED_CASES);
-        let found = pattern_predictions(&set, Some(TYPES));
-        for (kind, score) in super::super::score(&set, &found) {
-            assert!(score.f1() >= 0.98, "{kind}: F1 {:.3}", score.f1());
-        }
-        assert_eq!(super::super::look_alikes_masked(&set, &found).0, 0);
     }
 
     #[test]

@@ -517,7 +517,7 @@ pub fn quality_json(
         })
         .collect();
     serde_json::json!({
-        "dataset": format!("synthetic personal-data sentences, seed {seed}, {cases} cases (functions/entities/src/synthetic.rs); see QUALITY.md"),
+        "dataset": format!("synthetic personal-data sentences, seed {seed}, {cases} cases (tools/pii-synthetic/src/lib.rs); see QUALITY.md"),
         "metric": "exact span + type (precision, recall, f1); share of gold spans fully masked (redacted)",
         "per_type": per_type,
     })
