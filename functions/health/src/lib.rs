@@ -8,7 +8,6 @@ use axum::{
     Json, Router,
     extract::State,
     response::{IntoResponse, Response},
-    routing::get,
 };
 use http::{HeaderValue, Method, StatusCode, Uri, header};
 use serde::Serialize;
@@ -18,6 +17,8 @@ use shared::{
     error::join_methods,
     routes,
 };
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// What the health function reads from the environment.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +65,6 @@ pub struct ModelInfo {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(status_handler),
     tags((name = "health", description = "Liveness and what this deployment contains."))
 )]
 pub struct HealthApi;
@@ -82,10 +82,18 @@ pub fn router(config: Config) -> Router {
             .map(discover_models)
             .unwrap_or_default(),
     });
-    Router::new()
-        .route("/", get(status_handler))
-        .fallback(unmatched)
-        .with_state(status)
+    routes().fallback(unmatched).with_state(status).into()
+}
+
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter<Arc<Status>> {
+    OpenApiRouter::with_openapi(HealthApi::openapi()).routes(routes!(status_handler))
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }
 
 /// Report that the API is up.

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use axum::{Json, extract::State};
-use btc_model::{
-    ModelMeta,
-    backtest::{self, VOLATILITY_WINDOW},
-    pipeline::{DEFAULT_LEVEL, LEVELS},
+use btc_api::ModelDescription;
+use btc_forecast::{
+    LEVELS,
+    interval::{self, VOLATILITY_WINDOW},
     series::format_date,
 };
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,8 @@ use shared::{ApiError, FieldError, LocPart, ValidJson};
 
 use crate::{Registry, model::Source};
 
+/// The level of the single interval of the first response format.
+pub const DEFAULT_LEVEL: f64 = 0.90;
 /// Longest `closes` list accepted, whatever the model's window.
 pub const MAX_CLOSES: usize = 366;
 /// Most days ahead any request may ask for (the served model's own limit,
@@ -226,11 +228,11 @@ pub async fn predict(
     };
     let forecast = shared::metrics::timed_inference(&meta.name, || model.forecast(inputs))
         .map_err(ApiError::internal)?;
-    let volatility = backtest::volatility(closes);
+    let volatility = interval::volatility(closes);
     let scaled = volatility.is_some();
     // The interval of `calibration` around `log_return`, `day` days ahead, in USD.
     let bounds = |calibration, log_return, day| {
-        let (low, high) = backtest::interval(calibration, log_return, day, volatility);
+        let (low, high) = interval::interval(calibration, log_return, day, volatility);
         (last_close * low.exp(), last_close * high.exp())
     };
     let no_finite_forecast = || {
@@ -354,7 +356,7 @@ fn check_closes(closes: &[f64], min_closes: usize) -> Vec<FieldError> {
 #[schema(as = ForecastModel)]
 pub struct ModelInfo {
     #[serde(flatten)]
-    pub meta: ModelMeta,
+    pub model: ModelDescription,
     pub source: Source,
     /// Most closes a request may send.
     pub max_closes: usize,
@@ -377,7 +379,7 @@ pub async fn model_info(
 ) -> Result<Json<ModelInfo>, ApiError> {
     let model = registry.snapshot().model.ok_or_else(unavailable)?;
     Ok(Json(ModelInfo {
-        meta: model.meta.clone(),
+        model: ModelDescription::from(&model.meta),
         source: model.source,
         max_closes: MAX_CLOSES,
         levels: level_percents(),

@@ -12,12 +12,11 @@ pub mod registry;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{
-    Router,
-    routing::{get, post},
-};
+use axum::Router;
 use btc_store::BtcStore;
 use shared::config::{ConfigError, Env, optional, optional_url, or_default};
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use registry::Registry;
 
@@ -83,14 +82,23 @@ pub async fn registry_from_config(config: &Config) -> Result<Registry, btc_store
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(handlers::predict, handlers::model_info),
     tags((name = "predict", description = "BTC/USD close forecasts 1 to 7 days ahead, with back-tested intervals, from ridge models run as ONNX."))
 )]
 pub struct PredictApi;
 
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter<Arc<Registry>> {
+    OpenApiRouter::with_openapi(PredictApi::openapi())
+        .routes(routes!(handlers::predict))
+        .routes(routes!(handlers::model_info))
+}
+
 pub fn router(registry: Arc<Registry>) -> Router {
-    Router::new()
-        .route("/predict", post(handlers::predict))
-        .route("/predict/model", get(handlers::model_info))
-        .with_state(registry)
+    routes().with_state(registry).into()
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }

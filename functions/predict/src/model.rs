@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use btc_model::ModelMeta;
+use btc_forecast::ModelMeta;
 use serde::Serialize;
 use tract_onnx::prelude::*;
 

@@ -19,7 +19,7 @@ use std::{
     time::Duration,
 };
 
-use btc_model::{DailySeries, ModelMeta};
+use btc_forecast::{DailySeries, ModelMeta};
 use btc_store::BtcStore;
 use tokio::sync::Mutex;
 
@@ -70,7 +70,7 @@ impl Registry {
                 None
             }
         };
-        let bundled_history = btc_model::bundled_history();
+        let bundled_history = btc_forecast::bundled_history();
         Self {
             served: RwLock::new(Snapshot {
                 model,

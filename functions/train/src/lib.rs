@@ -9,21 +9,21 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::post};
-use btc_model::{
+use axum::{Json, Router, extract::State, http::StatusCode};
+use btc_api::{Backtest, Baselines, DateRange, Metrics};
+use btc_forecast::{
     DailySeries, ModelMeta,
-    backtest::Backtest,
-    evaluate::Metrics,
-    pipeline::{self, Baselines, DateRange, RefitError},
     series::{SeriesError, parse_date},
 };
 use btc_store::{BtcStore, StoreError};
+use btc_training::pipeline::{self, RefitError};
 use serde::{Deserialize, Serialize};
 use shared::{
     ApiError, FieldError, LocPart, ValidJson,
     auth::{Authorized, BearerToken, HasBearerToken},
     config::{ConfigError, Env, optional_url, or_default, required},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Most rows one request may post (ten years of days).
 pub const MAX_ROWS: usize = 3660;
@@ -74,7 +74,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: BtcStore, token: BearerToken, bundled: ModelMeta) -> Self {
-        let bundled_history = btc_model::bundled_history();
+        let bundled_history = btc_forecast::bundled_history();
         Self {
             store,
             token,
@@ -108,12 +108,19 @@ pub async fn state_from_config(config: &Config) -> Result<AppState, InitError> {
     Ok(AppState::new(store, token, bundled))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(train))]
-pub struct TrainApi;
+/// The routes with their OpenAPI operations, from one list: a handler is
+/// served exactly when its `#[utoipa::path]` is in the document.
+fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new().routes(routes!(train))
+}
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().route("/train", post(train)).with_state(state)
+    routes().with_state(state).into()
+}
+
+/// This function's part of the API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }
 
 #[derive(Debug, Deserialize, garde::Validate, utoipa::ToSchema)]
@@ -342,12 +349,12 @@ async fn train(
             previous_version: current.version,
             rows_received: rows.len(),
             rows_added: added.len(),
-            fitted_on: trained.meta.fitted_on,
-            evaluated_on: trained.meta.evaluated_on,
-            metrics: trained.meta.metrics,
-            baselines: trained.meta.baselines,
+            fitted_on: DateRange::from(&trained.meta.fitted_on),
+            evaluated_on: DateRange::from(&trained.meta.evaluated_on),
+            metrics: Metrics::from(&trained.meta.metrics),
+            baselines: Baselines::from(&trained.meta.baselines),
             previous_mae_usd: refit.current_mae_usd,
-            backtest: trained.meta.backtest,
+            backtest: Backtest::from(&trained.meta.backtest),
         }),
     ))
 }

@@ -6,8 +6,9 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, body::Body};
-use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta, backtest, pipeline, series::format_date};
+use btc_forecast::{BUNDLED_CSV, DailySeries, ModelMeta, series::format_date};
 use btc_store::BtcStore;
+use btc_training::{backtest, pipeline};
 use futures::future::join_all;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -433,7 +434,7 @@ async fn a_worse_model_is_not_published_and_says_why() {
     let mut strong = bundled_meta();
     strong.coefficients = pipeline::fit_all(&s, &strong.hyper, s.len()).unwrap();
     strong.version = "in-sample-reference".into();
-    let onnx = btc_model::onnx::export(&strong.coefficients, "reference");
+    let onnx = btc_training::onnx::export(&strong.coefficients, "reference");
     let pointer = apps
         .store
         .publish(

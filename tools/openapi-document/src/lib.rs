@@ -8,12 +8,9 @@
 
 use std::path::PathBuf;
 
-use utoipa::{
-    OpenApi,
-    openapi::{
-        self, ComponentsBuilder, InfoBuilder, LicenseBuilder, OpenApiBuilder, ServerBuilder,
-        path::PathItem,
-    },
+use utoipa::openapi::{
+    self, ComponentsBuilder, InfoBuilder, LicenseBuilder, OpenApiBuilder, ServerBuilder,
+    path::PathItem,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -42,12 +39,12 @@ rate-limited by API Gateway.";
 /// table.
 fn parts() -> Vec<openapi::OpenApi> {
     vec![
-        health::HealthApi::openapi(),
-        cafe::openapi::CafeApi::openapi(),
-        predict::PredictApi::openapi(),
-        train::TrainApi::openapi(),
-        entities::EntitiesApi::openapi(),
-        docs::DocsApi::openapi(),
+        health::openapi(),
+        cafe::openapi(),
+        predict::openapi(),
+        train::openapi(),
+        entities::openapi(),
+        docs::openapi(),
     ]
 }
 

@@ -5,7 +5,7 @@ use std::{path::Path, process::Command};
 
 use sam_template::{Template, render_route_table, render_watch_router, replace_watch_router};
 
-fn template(root: &Path) -> Result<Template, String> {
+pub fn template(root: &Path) -> Result<Template, String> {
     let path = root.join("template.yaml");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;

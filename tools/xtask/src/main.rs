@@ -6,11 +6,13 @@
 //! cargo xtask test integration       + dynalite and the model packs, started for you
 //! cargo xtask test full              everything CI runs (./scripts/test.sh)
 //! cargo xtask functions              the template's functions, one per line
+//! cargo xtask package-report OUT     zip the models layer, check every artefact's size
 //! ```
 //!
 //! Arguments after `--` go to the test runner (`cargo xtask test unit -- -p cafe`).
 
 mod generate;
+mod package;
 mod tiers;
 
 use std::{
@@ -29,9 +31,16 @@ const USAGE: &str = "usage:
                                   (./scripts/test.sh: what CI runs)
   cargo xtask functions           the template's functions: `binary layer|-` per line";
 
-/// The repository root (this crate lives in `tools/xtask/`).
+/// The repository root (this crate lives in `tools/xtask/`). Read from the
+/// variable `cargo run` sets, not the compile-time one: two checkouts sharing
+/// a target directory (a CI clone beside a working tree) share one binary,
+/// since cargo hashes path packages relative to their workspace, and a
+/// compiled-in path would send `gen` to write into the other checkout.
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .ancestors()
         .nth(2)
         .map(Path::to_path_buf)
@@ -62,6 +71,10 @@ fn main() -> ExitCode {
         ["test", "integration"] => tiers::integration(&root, passed),
         ["test", "full"] => tiers::full(&root),
         ["functions"] => generate::functions(&root),
+        ["package-report", out] => package::report(&root, Path::new(out), None),
+        ["package-report", out, result] => {
+            package::report(&root, Path::new(out), Some(Path::new(result)))
+        }
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

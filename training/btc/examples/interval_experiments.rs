@@ -5,11 +5,11 @@
 //! hyper-parameters. Variants are chosen on the validation origins
 //! (2022-2023) and only then read on the test origins (2024 onwards).
 //!
-//!     cargo run --release -p btc-model --example interval_experiments
+//!     cargo run --release -p btc-training --example interval_experiments
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use btc_model::{
+use btc_training::{
     BUNDLED_CSV, DailySeries,
     backtest::{Point, REFIT_EVERY, rolling},
     evaluate::quantile,
@@ -109,7 +109,7 @@ fn main() {
     let all = rolling(&series, &hyper, early, series.len(), REFIT_EVERY).unwrap();
     // Errors per horizon on the validation origins: where does the ridge beat
     // predicting no change before the test years are looked at?
-    let validation = btc_model::backtest::run(&series, &hyper, val_from, test_from).unwrap();
+    let validation = btc_training::backtest::run(&series, &hyper, val_from, test_from).unwrap();
     println!("| horizon | validation model / naive MAE | drift / naive |");
     println!("| --- | --- | --- |");
     for h in &validation.horizons {

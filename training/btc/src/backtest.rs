@@ -19,42 +19,24 @@
 //! histories too short to measure volatility. `training/btc/EXPERIMENTS.md`
 //! has the variants this was chosen from (on 2022-2023, before the test years).
 
-use serde::{Deserialize, Serialize};
-
-use crate::{
-    evaluate::{Metrics, quantile_of_sorted},
-    pipeline::{Hyper, LEVELS, MAX_HORIZON, fit_all, mean_log_return},
-    ridge::Linear,
+pub use btc_forecast::{
+    interval::{VOLATILITY_FLOOR, VOLATILITY_WINDOW, interval, volatility},
+    meta::{Backtest, HorizonResult, IntervalCalibration},
+};
+use btc_forecast::{
+    meta::{Hyper, LEVELS, Linear, Metrics},
     series::DailySeries,
 };
 
-/// Daily log returns whose standard deviation scales the intervals.
-pub const VOLATILITY_WINDOW: usize = 30;
-/// Volatility below this is treated as this (a flat history would otherwise
-/// give an interval of zero width).
-pub const VOLATILITY_FLOOR: f64 = 1e-4;
+use crate::{
+    evaluate::quantile_of_sorted,
+    pipeline::{MAX_HORIZON, fit_all, mean_log_return},
+};
+
 /// Origins between two re-fits of the back-tested models.
 pub const REFIT_EVERY: usize = 30;
 /// Days of resolved forecasts whose residuals calibrate an interval.
 pub const CALIBRATION_DAYS: usize = 365;
-
-/// The standard deviation of the last `VOLATILITY_WINDOW` daily log returns
-/// of `closes` (oldest first), floored; `None` when `closes` is too short.
-pub fn volatility(closes: &[f64]) -> Option<f64> {
-    let n = closes.len();
-    if n < VOLATILITY_WINDOW + 1 {
-        return None;
-    }
-    let returns: Vec<f64> = closes[n - VOLATILITY_WINDOW - 1..]
-        .windows(2)
-        .map(|pair| (pair[1] / pair[0]).ln())
-        .collect();
-    let mean = returns.iter().sum::<f64>() / returns.len() as f64;
-    let variance =
-        returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (returns.len() - 1) as f64;
-    let sd = variance.sqrt();
-    sd.is_finite().then_some(sd.max(VOLATILITY_FLOOR))
-}
 
 /// One forecast of the back-test.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,25 +145,6 @@ where
     }
 }
 
-/// The central `level` interval of one horizon, as quantiles of residuals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct IntervalCalibration {
-    /// Nominal coverage, e.g. `0.9`.
-    pub level: f64,
-    /// Quantiles of residuals divided by `volatility * sqrt(h)`: the interval
-    /// is `predicted + volatility * sqrt(h) * [low_z, high_z]` (log return).
-    pub low_z: f64,
-    pub high_z: f64,
-    /// Share of the evaluation range's outcomes inside the scaled interval.
-    pub coverage: f64,
-    /// Quantiles of the raw residual log returns, used when the history sent
-    /// is too short to measure volatility.
-    pub low_log_return: f64,
-    pub high_log_return: f64,
-    /// Share of the evaluation range's outcomes inside the unscaled interval.
-    pub unscaled_coverage: f64,
-}
-
 /// The quantiles of one level, scaled and unscaled, from the sorted
 /// standardised (`z`) and raw residuals of one calibration window.
 fn quantiles(z: &[f64], raw: &[f64], level: f64) -> [f64; 4] {
@@ -252,39 +215,6 @@ pub fn calibrate(
         .collect()
 }
 
-/// Back-test results of one horizon on the evaluation range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HorizonResult {
-    pub horizon_days: u32,
-    /// This model's forecasts of the close `horizon_days` ahead.
-    pub model: Metrics,
-    /// The close `horizon_days` ahead equals the last one.
-    pub naive: Metrics,
-    /// The last close grown by the fitting range's mean daily log return.
-    pub drift: Metrics,
-    /// One per level in [`LEVELS`], ascending.
-    pub intervals: Vec<IntervalCalibration>,
-}
-
-/// What a rolling-origin back-test measured, per horizon.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Backtest {
-    /// How the back-tested forecasts were made.
-    pub method: String,
-    pub refit_every_days: usize,
-    /// Daily log returns whose standard deviation scales the intervals.
-    pub volatility_window: usize,
-    /// How the intervals are calibrated.
-    pub calibration: String,
-    /// The forecasts resolved in this range set the served quantiles.
-    pub calibrated_on: crate::pipeline::DateRange,
-    /// Forecasts made and resolved in this range are scored below, each
-    /// interval calibrated only on outcomes known before its origin.
-    pub evaluated_on: crate::pipeline::DateRange,
-    /// One per horizon, `1..=max_horizon_days`.
-    pub horizons: Vec<HorizonResult>,
-}
-
 /// Back-tests `hyper` on the origins `evaluate_from..to` (forecasts resolved
 /// before `to`), with each interval calibrated on the `CALIBRATION_DAYS`
 /// before its origin; the served quantiles are those of the last
@@ -320,7 +250,7 @@ pub fn run(
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    let range = |from: usize, to: usize| crate::pipeline::DateRange {
+    let range = |from: usize, to: usize| btc_forecast::meta::DateRange {
         from: series.date_at(from),
         to: series.date_at(to - 1),
     };
@@ -339,29 +269,6 @@ pub fn run(
     })
 }
 
-/// The interval `[low, high]` (cumulative log return) around `predicted` at
-/// `horizon` days, scaled by `volatility` when the history allowed measuring it.
-pub fn interval(
-    calibration: &IntervalCalibration,
-    predicted: f64,
-    horizon: usize,
-    volatility: Option<f64>,
-) -> (f64, f64) {
-    match volatility {
-        Some(volatility) => {
-            let scale = volatility * (horizon as f64).sqrt();
-            (
-                predicted + scale * calibration.low_z,
-                predicted + scale * calibration.high_z,
-            )
-        }
-        None => (
-            predicted + calibration.low_log_return,
-            predicted + calibration.high_log_return,
-        ),
-    }
-}
-
 /// The models' cumulative log-return forecasts, one per horizon.
 pub fn predict_all(models: &[Linear], window_closes: &[f64]) -> Vec<f64> {
     models
@@ -373,21 +280,6 @@ pub fn predict_all(models: &[Linear], window_closes: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn volatility_needs_a_full_window_and_is_floored() {
-        assert_eq!(volatility(&[100.0; VOLATILITY_WINDOW]), None);
-        assert_eq!(
-            volatility(&[100.0; VOLATILITY_WINDOW + 1]),
-            Some(VOLATILITY_FLOOR)
-        );
-        // Alternating +-1 % moves: standard deviation about 0.01.
-        let closes: Vec<f64> = (0..=VOLATILITY_WINDOW)
-            .map(|i| if i % 2 == 0 { 100.0 } else { 101.0 })
-            .collect();
-        let sd = volatility(&closes).unwrap();
-        assert!((sd - 0.01).abs() < 0.001, "{sd}");
-    }
 
     fn point(origin: usize, actual: f64, predicted: f64) -> Point {
         Point {

@@ -1,20 +1,7 @@
 //! Scoring one-day-ahead forecasts on a stretch of the series (the back-test
 //! scores every horizon: [`crate::backtest::score`]).
 
-use serde::{Deserialize, Serialize};
-
-/// Errors of close forecasts over a test range.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Metrics {
-    /// Mean absolute error of the predicted close, USD.
-    pub mae_usd: f64,
-    /// Mean absolute percentage error of the predicted close, %.
-    pub mape_pct: f64,
-    /// Share of days whose predicted direction (up/down) was right; `None` for a
-    /// forecaster that never predicts a move (the naive baseline).
-    pub direction_accuracy: Option<f64>,
-    pub days: usize,
-}
+pub use btc_forecast::meta::Metrics;
 
 /// Scores `predict` (window of closes -> predicted next log return) on the days
 /// `from..to` of `closes`, each predicted from the `window` closes before it.

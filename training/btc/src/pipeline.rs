@@ -8,17 +8,17 @@
 //! close is the last close times `exp(predicted return)`. Prediction intervals
 //! come from a rolling-origin back-test ([`crate::backtest`]).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Date, macros::date};
 
-use crate::{
-    backtest::{self, Backtest},
-    evaluate::{Metrics, score},
-    onnx,
-    ridge::{self, Linear},
+pub use btc_forecast::meta::{Baselines, DateRange, Hyper, META_FORMAT, ModelMeta};
+use btc_forecast::{
+    meta::Linear,
     series::{DailySeries, format_date},
 };
+
+use crate::{backtest, evaluate::score, onnx, ridge};
 
 /// Candidate windows (number of closes) and penalties tried by selection.
 pub const WINDOWS: [usize; 9] = [2, 3, 4, 6, 8, 11, 15, 22, 31];
@@ -36,143 +36,8 @@ pub const TEST_FROM: Date = date!(2024 - 01 - 01);
 pub const REFIT_HOLDOUT_DAYS: usize = 365;
 /// Days ahead a forecast may reach: one model per horizon.
 pub const MAX_HORIZON: usize = 7;
-/// Central interval levels calibrated for every horizon, ascending.
-pub const LEVELS: [f64; 4] = [0.50, 0.80, 0.90, 0.95];
-/// The level of the single interval of the first response format.
-pub const DEFAULT_LEVEL: f64 = 0.90;
-/// Layout of [`ModelMeta`]; a reader refuses metadata of another layout.
-pub const META_FORMAT: u32 = 2;
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Hyper {
-    /// Number of daily closes the model reads (its input length).
-    pub window: usize,
-    pub lambda: f64,
-    #[serde(with = "date_text")]
-    #[schema(value_type = String, format = Date)]
-    pub train_start: Date,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Baselines {
-    /// Tomorrow's close equals today's.
-    pub naive: Metrics,
-    /// Today's close grown by the mean daily log return of the fitting range.
-    pub drift: Metrics,
-}
-
-/// Inclusive range of days.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DateRange {
-    #[serde(with = "date_text")]
-    #[schema(value_type = String, format = Date)]
-    pub from: Date,
-    #[serde(with = "date_text")]
-    #[schema(value_type = String, format = Date)]
-    pub to: Date,
-}
-
-/// Everything known about a model: what `config.json` holds and
-/// `GET /predict/model` shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ModelMeta {
-    /// Layout of this document (2: several horizons, calibrated intervals).
-    pub format: u32,
-    pub name: String,
-    pub task: String,
-    pub version: String,
-    /// Closes the model reads, oldest first: the most recent of those sent.
-    pub window: usize,
-    /// Fewest closes a forecast needs. With at least
-    /// `backtest.volatility_window + 1` the intervals are scaled by the
-    /// volatility of the closes sent; with fewer, unscaled intervals are used.
-    pub min_closes: usize,
-    /// Days ahead a forecast may reach.
-    pub max_horizon_days: u32,
-    pub features: String,
-    pub target: String,
-    pub hyper: Hyper,
-    /// One linear model per horizon (`coefficients[h - 1]` predicts the log
-    /// return from the last close to the close `h` days later).
-    pub coefficients: Vec<Linear>,
-    /// Data the served coefficients were fitted on.
-    pub fitted_on: DateRange,
-    /// Data `metrics` and `baselines` (one day ahead) were measured on; never
-    /// seen by the fit they describe.
-    pub evaluated_on: DateRange,
-    /// Which fit the metrics describe.
-    pub metrics_of: String,
-    /// One day ahead, on `evaluated_on`.
-    pub metrics: Metrics,
-    pub baselines: Baselines,
-    /// Every horizon and interval level, measured by a rolling-origin back-test.
-    pub backtest: Backtest,
-    pub onnx_sha256: String,
-    pub data_sha256: String,
-}
-
-impl ModelMeta {
-    /// What must hold for the metadata to be served; the reason otherwise.
-    pub fn check(&self) -> Result<(), String> {
-        if self.format != META_FORMAT {
-            return Err(format!(
-                "metadata format {} (this reader knows {META_FORMAT})",
-                self.format
-            ));
-        }
-        if self.window < 2 {
-            return Err("window must be at least 2 closes".into());
-        }
-        if self.min_closes < self.window {
-            return Err("min_closes is below the window".into());
-        }
-        let horizons = self.max_horizon_days as usize;
-        if horizons == 0 || horizons > 366 {
-            return Err("max_horizon_days must be 1 to 366".into());
-        }
-        if self.coefficients.len() != horizons || self.backtest.horizons.len() != horizons {
-            return Err("coefficients and back-test must hold one entry per horizon".into());
-        }
-        if self
-            .coefficients
-            .iter()
-            .any(|c| c.weights.len() != self.window - 1 || !c.is_finite())
-        {
-            return Err("each horizon's model must have window - 1 finite weights".into());
-        }
-        for (index, horizon) in self.backtest.horizons.iter().enumerate() {
-            if horizon.horizon_days as usize != index + 1 {
-                return Err("back-test horizons must be 1, 2, ... in order".into());
-            }
-            let levels: Vec<f64> = horizon.intervals.iter().map(|i| i.level).collect();
-            if levels != LEVELS {
-                return Err(format!(
-                    "horizon {} must calibrate the levels {LEVELS:?}",
-                    index + 1
-                ));
-            }
-            let sound = |low: f64, high: f64| low.is_finite() && high.is_finite() && low <= high;
-            if horizon
-                .intervals
-                .iter()
-                .any(|i| !sound(i.low_z, i.high_z) || !sound(i.low_log_return, i.high_log_return))
-            {
-                return Err(format!("horizon {} has an unusable interval", index + 1));
-            }
-        }
-        Ok(())
-    }
-
-    /// The calibration of `level` at `horizon` days, if there is one.
-    pub fn interval(&self, horizon: usize, level: f64) -> Option<&backtest::IntervalCalibration> {
-        self.backtest
-            .horizons
-            .get(horizon.checked_sub(1)?)?
-            .intervals
-            .iter()
-            .find(|i| (i.level - level).abs() < 1e-9)
-    }
-}
+/// The levels calibrated for every horizon.
+pub use btc_forecast::LEVELS;
 
 /// A fitted model with its ONNX bytes.
 #[derive(Debug, Clone)]
@@ -486,19 +351,4 @@ pub fn refit(series: &DailySeries, current: &ModelMeta) -> Result<Refit, RefitEr
         trained,
         current_mae_usd: current_mae,
     })
-}
-
-mod date_text {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-    use time::Date;
-
-    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&crate::series::format_date(*date))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        crate::series::parse_date(&text)
-            .ok_or_else(|| de::Error::custom("expected a date like 2024-01-31"))
-    }
 }

@@ -3,22 +3,7 @@
 // Matrix code reads best with explicit indices, as in the textbook algorithms.
 #![allow(clippy::needless_range_loop)]
 
-/// A linear model `y = bias + weights · x` on raw (unstandardised) features.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Linear {
-    pub weights: Vec<f64>,
-    pub bias: f64,
-}
-
-impl Linear {
-    pub fn predict(&self, x: &[f64]) -> f64 {
-        self.bias + self.weights.iter().zip(x).map(|(w, v)| w * v).sum::<f64>()
-    }
-
-    pub fn is_finite(&self) -> bool {
-        self.bias.is_finite() && self.weights.iter().all(|w| w.is_finite())
-    }
-}
+pub use btc_forecast::meta::Linear;
 
 /// Fits ridge on standardised features (so `lambda` means the same whatever the
 /// scale), then folds the standardisation back into raw weights and bias.

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use btc_model::{BUNDLED_CSV, DailySeries, ModelMeta, pipeline};
+use btc_training::{BUNDLED_CSV, DailySeries, ModelMeta, pipeline};
 use tract_onnx::prelude::*;
 
 fn pack_dir() -> PathBuf {
@@ -23,7 +23,7 @@ fn committed_pack_is_reproduced_byte_for_byte() {
     let committed_onnx = std::fs::read(pack_dir().join("model.onnx")).unwrap();
     assert!(
         committed_onnx == first.onnx,
-        "models/btc/model.onnx is stale: run `cargo run --release -p btc-model --bin btc-train`"
+        "models/btc/model.onnx is stale: run `cargo run --release -p btc-training --bin btc-train`"
     );
     let committed: ModelMeta =
         serde_json::from_slice(&std::fs::read(pack_dir().join("config.json")).unwrap()).unwrap();
@@ -90,7 +90,7 @@ fn the_back_test_covers_every_horizon_and_level_out_of_sample() {
     assert_eq!(b.calibrated_on.to, b.evaluated_on.to);
     assert_eq!(
         (b.calibrated_on.to - b.calibrated_on.from).whole_days() + 1,
-        btc_model::backtest::CALIBRATION_DAYS as i64
+        btc_training::backtest::CALIBRATION_DAYS as i64
     );
     for h in &b.horizons {
         // A forecast of every evaluation day whose outcome is known.

@@ -2,11 +2,11 @@
 //! `model.onnx`, `config.json` and `MODEL_CARD.md`. Deterministic: the same data
 //! gives the same bytes.
 //!
-//!     cargo run --release -p btc-model --bin btc-train [-- OUT_DIR]
+//!     cargo run --release -p btc-training --bin btc-train [-- OUT_DIR]
 
 use std::{fmt::Write as _, path::PathBuf, process::ExitCode};
 
-use btc_model::{
+use btc_training::{
     BUNDLED_CSV, DailySeries,
     backtest::{self, Backtest},
     evaluate::Metrics,
@@ -246,7 +246,7 @@ fn model_card(
     format!(
         r#"# BTC/USD forecasts 1 to {horizons} days ahead (`btc`)
 
-Written by `cargo run --release -p btc-model --bin btc-train`; every number below
+Written by `cargo run --release -p btc-training --bin btc-train`; every number below
 comes from that program's run on the bundled data. Do not edit by hand.
 
 | | |
@@ -259,7 +259,7 @@ comes from that program's run on the bundled data. Do not edit by hand.
 | fitted on | {fit_from} to {fit_to} |
 | evaluated on | {eval_from} to {eval_to} ({days} days, never seen by selection or fit) |
 | ONNX | opset 17, float64, operators Log, Slice, Sub, MatMul, Add, Exp, Mul; outputs `log_returns` and `forecast_closes`, double[1, {horizons}]; sha256 `{onnx_sha}` |
-| data | `training/btc/data/btc_usd_daily_close.csv`, {rows} rows {data_from} to {data_to}, from the crates.io package `btctax-adapters` 0.18.0 (MIT OR Unlicense); sha256 of the series `{data_sha}` |
+| data | `crates/btc-forecast/data/btc_usd_daily_close.csv`, {rows} rows {data_from} to {data_to}, from the crates.io package `btctax-adapters` 0.18.0 (MIT OR Unlicense); sha256 of the series `{data_sha}` |
 
 ## Held-out results, one day ahead (the served coefficients)
 
