@@ -20,6 +20,20 @@ check() { # check NAME COMMAND...
   if "$@"; then echo "ok   - $name"; passed=$((passed + 1)); else echo "FAIL - $name"; failures=$((failures + 1)); fi
 }
 status_of() { curl -s -o /dev/null -w '%{http_code} %{content_type}' "$@"; }
+# Predicates for `check`: arguments are passed as data, never spliced into shell
+# code, so a response body or a pid cannot change what is run.
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+not_answering() { ! curl -s -o /dev/null --max-time 1 "$1"; }
+one_of() { local value="$1" wanted; shift; for wanted; do [[ "$value" == "$wanted" ]] && return 0; done; return 1; }
+lacks() { ! grep -qF -- "$2" <<<"$1"; }
+# eventually SECONDS COMMAND...: COMMAND succeeds within SECONDS (polled), for
+# what the API does in the background (predict's model refresh) instead of a
+# fixed sleep that is too long on a fast machine and too short on a slow one.
+eventually() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do (( SECONDS < deadline )) || return 1; sleep 0.2; done
+}
+left_behind() { local p; for p in $ALL_PIDS; do ps -o pid=,args= -p "$p" 2>/dev/null || true; done; }
 
 descendants() { local p; for p in $(pgrep -P "$1" 2>/dev/null); do echo "$p"; descendants "$p"; done; }
 SERVE_PID="" ALL_PIDS=""
@@ -45,14 +59,14 @@ start_serve() {
 stop_serve() {
   ALL_PIDS="$SERVE_PID $(descendants "$SERVE_PID" | tr '\n' ' ')"
   kill -INT "$SERVE_PID"
-  for _ in $(seq 150); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-  sleep 0.5
+  check "SIGINT stops the run command" eventually 15 not_running "$SERVE_PID"
+  # Its children get the same 15 s, polled, before any counts as left behind.
+  eventually 15 test -z "$(left_behind)" || true
   local left
-  left="$(for p in $ALL_PIDS; do ps -o pid=,args= -p "$p" 2>/dev/null || true; done)"
-  check "SIGINT stops the run command" bash -c "! kill -0 $SERVE_PID 2>/dev/null"
+  left="$(left_behind)"
   check "no process is left behind" test -z "$left"
   [[ -z "$left" ]] || echo "left behind: $left"
-  check "nothing listens on the API port any more" bash -c "! curl -s -o /dev/null --max-time 1 $BASE/"
+  check "nothing listens on the API port any more" not_answering "$BASE/"
 }
 
 start_serve
@@ -97,8 +111,10 @@ if [[ -d "$ROOT/functions/predict" ]]; then
   check "model metadata is 200" grep -q '"baselines"' <(curl -s "$BASE/predict/model")
   train_status="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/train" -H "$AUTH" -H 'Content-Type: application/json' \
     -d '{"closes": [{"date": "2026-06-04", "close": 65102.5}, {"date": "2026-06-05", "close": 65500}]}')"
-  check "train answers 201 (published) or 409 (kept the better model)" bash -c "[[ $train_status == 201 || $train_status == 409 ]]"
-  check "predict then forecasts from the posted closes" grep -q '"as_of":"2026-06-05"' <(sleep 3; curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{}')
+  check "train answers 201 (published) or 409 (kept the better model)" one_of "$train_status" 201 409
+  # serve.sh refreshes predict's history every MODEL_REFRESH_SECS (2 s by default).
+  forecasts_from_posted() { curl -s -X POST "$BASE/predict" -H 'Content-Type: application/json' -d '{}' | grep -q '"as_of":"2026-06-05"'; }
+  check "predict then forecasts from the posted closes" eventually 30 forecasts_from_posted
 fi
 
 if [[ -d "$ROOT/functions/entities" ]]; then
@@ -110,7 +126,7 @@ if [[ -d "$ROOT/functions/entities" ]]; then
   sealed="$(curl -s -X POST "$BASE/entities" -H 'Content-Type: application/json' \
     -d '{"text": "Mail sarah@example.com today", "operators": {"DEFAULT": {"type": "encrypt"}}}' |
     python3 -c 'import json, sys; print(json.dumps({"text": json.load(sys.stdin)["anonymized_text"]}))')"
-  check "encrypt hides the e-mail address" bash -c "! grep -q 'sarah@' <<<'$sealed'"
+  check "encrypt hides the e-mail address" lacks "$sealed" 'sarah@'
   check "restore with the write token gives the text back" grep -q '"text":"Mail sarah@example.com today"' \
     <(curl -s -X POST "$BASE/entities/restore" -H "$AUTH" -H 'Content-Type: application/json' -d "$sealed")
   check "restore without the token is 401" test \
