@@ -24,6 +24,24 @@ pub enum LocPart {
     Index(usize),
 }
 
+impl LocPart {
+    /// Longest key echoed back in a `loc`.
+    pub const MAX_ECHOED_KEY_CHARS: usize = 64;
+
+    /// A key the client sent, as a `loc` may show it: names that look like a
+    /// field (letters, digits, `_`, `-`, `.`; at most 64 characters) are
+    /// echoed, so a typo can be found; anything else (an e-mail address, a
+    /// sentence, a 10 kB key) becomes `<key>`, since a key is client data too.
+    pub fn client_key(key: &str) -> Self {
+        // The empty key is echoed too: it holds nothing and says exactly what is wrong.
+        let field_like = key.chars().count() <= Self::MAX_ECHOED_KEY_CHARS
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        LocPart::Key(if field_like { key } else { "<key>" }.to_owned())
+    }
+}
+
 impl From<&str> for LocPart {
     fn from(key: &str) -> Self {
         LocPart::Key(key.to_owned())

@@ -190,9 +190,7 @@ fn loc_of(path: &serde_path_to_error::Path) -> Vec<LocPart> {
     path.iter()
         .filter_map(|segment| match segment {
             Segment::Seq { index } => Some(LocPart::Index(*index)),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                Some(LocPart::Key(truncate(key, 64)))
-            }
+            Segment::Map { key } | Segment::Enum { variant: key } => Some(LocPart::client_key(key)),
             Segment::Unknown => None,
         })
         .collect()
@@ -224,7 +222,7 @@ fn shape_error(root: &str, path: Vec<LocPart>, message: &str) -> FieldError {
         return FieldError::new(loc, "extra_forbidden", "Extra inputs are not permitted");
     }
     if let Some(field) = backticked(message, "duplicate field `") {
-        loc.push(LocPart::Key(field));
+        loc.push(LocPart::client_key(&field));
         return FieldError::new(loc, "duplicate_field", "Field given more than once");
     }
     let expected = message
@@ -305,6 +303,16 @@ mod tests {
         let errors = errors_of(r#"{"name": "tea", "quantity": 1, "colour": "red"}"#);
         assert_eq!(loc_json(&errors[0]), json!(["body", "colour"]));
         assert_eq!(errors[0].kind, "extra_forbidden");
+    }
+
+    #[test]
+    fn an_unknown_key_that_is_no_field_name_is_not_echoed() {
+        for key in ["sarah@example.com", "my name is Sarah", &"k".repeat(65)] {
+            let body = json!({"name": "tea", "quantity": 1, key: "x"}).to_string();
+            let errors = errors_of(&body);
+            assert_eq!(loc_json(&errors[0]), json!(["body", "<key>"]), "{key}");
+            assert_eq!(errors[0].kind, "extra_forbidden");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::{
 };
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use shared::{
-    ApiError, FieldError, ValidJson, ValidQuery,
+    ApiError, FieldError, LocPart, ValidJson, ValidQuery,
     auth::Authorized,
     conditional::IfMatch,
     extract::{from_json_value, validate},
@@ -377,7 +377,7 @@ pub async fn patch_item(
         .filter(|key| !ItemInput::FIELDS.contains(&key.as_str()))
         .map(|key| {
             FieldError::new(
-                vec!["body".into(), key.as_str().into()],
+                vec!["body".into(), LocPart::client_key(key)],
                 "extra_forbidden",
                 "Extra inputs are not permitted",
             )

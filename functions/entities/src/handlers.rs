@@ -215,7 +215,7 @@ fn operator_errors(errors: Vec<OperatorError>) -> ApiError {
                     return FieldError::new(loc, "operator_unavailable", e.reason);
                 }
                 let mut loc = vec![LocPart::from("body"), LocPart::from("operators")];
-                loc.push(LocPart::Key(e.key.clone()));
+                loc.push(LocPart::client_key(&e.key));
                 if !e.parameter.is_empty() {
                     loc.push(LocPart::from(e.parameter));
                 }
