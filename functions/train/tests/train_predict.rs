@@ -6,9 +6,9 @@
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, body::Body};
-use btc_forecast::{BUNDLED_CSV, DailySeries, ModelMeta, series::format_date};
+use btc_forecast::{BUNDLED_CSV, DailySeries, ModelMeta, interval, series::format_date};
 use btc_store::BtcStore;
-use btc_training::{backtest, pipeline};
+use btc_training::pipeline;
 use futures::future::join_all;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
@@ -294,14 +294,14 @@ async fn any_history_from_the_window_up_is_accepted_and_the_most_recent_closes_a
             short["forecasts"][day]["predicted_close"]
         );
     }
-    assert_eq!(long["closes_used"], backtest::VOLATILITY_WINDOW + 1);
+    assert_eq!(long["closes_used"], interval::VOLATILITY_WINDOW + 1);
     assert_eq!(long["interval_scaling"], "volatility");
     assert_eq!(short["closes_used"], meta.window);
     assert_eq!(short["interval_scaling"], "unscaled");
 
     // Each day ahead against the training program, with the served intervals.
     let last = *history.last().unwrap();
-    let volatility = backtest::volatility(&history);
+    let volatility = interval::volatility(&history);
     assert!(volatility.is_some());
     for day in 1..=7usize {
         let got = &long["forecasts"][day - 1];
@@ -311,7 +311,7 @@ async fn any_history_from_the_window_up_is_accepted_and_the_most_recent_closes_a
         assert!((got["predicted_log_return"].as_f64().unwrap() - expected_return).abs() < 1e-9);
         for (index, level) in [0.5, 0.95].into_iter().enumerate() {
             let calibration = meta.interval(day, level).unwrap();
-            let (low, high) = backtest::interval(calibration, expected_return, day, volatility);
+            let (low, high) = interval::interval(calibration, expected_return, day, volatility);
             let interval = &got["intervals"][index];
             assert_eq!(interval["level"], 100.0 * level);
             let close = |v: &Value| v.as_f64().unwrap();

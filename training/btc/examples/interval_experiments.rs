@@ -9,11 +9,11 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
+use btc_forecast::{BUNDLED_CSV, DailySeries, LEVELS};
 use btc_training::{
-    BUNDLED_CSV, DailySeries,
     backtest::{Point, REFIT_EVERY, rolling},
     evaluate::quantile,
-    pipeline::{self, LEVELS, MAX_HORIZON, TEST_FROM, VALIDATION_FROM},
+    pipeline::{self, MAX_HORIZON, TEST_FROM, VALIDATION_FROM},
 };
 
 #[derive(Clone, Copy, Debug)]

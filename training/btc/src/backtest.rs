@@ -19,8 +19,8 @@
 //! histories too short to measure volatility. `training/btc/EXPERIMENTS.md`
 //! has the variants this was chosen from (on 2022-2023, before the test years).
 
-pub use btc_forecast::{
-    interval::{VOLATILITY_FLOOR, VOLATILITY_WINDOW, interval, volatility},
+use btc_forecast::{
+    interval::{VOLATILITY_WINDOW, volatility},
     meta::{Backtest, HorizonResult, IntervalCalibration},
 };
 use btc_forecast::{
@@ -366,9 +366,9 @@ mod tests {
             assert!((c.unscaled_coverage - c.coverage).abs() < 1e-12);
         }
         let c = &calibrated[1];
-        let (low, high) = interval(c, 0.0, 4, Some(0.01));
+        let (low, high) = btc_forecast::interval::interval(c, 0.0, 4, Some(0.01));
         assert!((low - 0.02 * c.low_z).abs() < 1e-12 && (high - 0.02 * c.high_z).abs() < 1e-12);
-        let (low, high) = interval(c, 0.01, 4, None);
+        let (low, high) = btc_forecast::interval::interval(c, 0.01, 4, None);
         assert!((low - (0.01 + c.low_log_return)).abs() < 1e-12);
         assert!((high - (0.01 + c.high_log_return)).abs() < 1e-12);
     }

@@ -1,7 +1,7 @@
 //! Scoring one-day-ahead forecasts on a stretch of the series (the back-test
 //! scores every horizon: [`crate::backtest::score`]).
 
-pub use btc_forecast::meta::Metrics;
+use btc_forecast::meta::Metrics;
 
 /// Scores `predict` (window of closes -> predicted next log return) on the days
 /// `from..to` of `closes`, each predicted from the `window` closes before it.

@@ -14,5 +14,4 @@ pub mod onnx;
 pub mod pipeline;
 pub mod ridge;
 
-pub use btc_forecast::{BUNDLED_CSV, DailySeries, ModelMeta, bundled_history, series};
 pub use pipeline::Trained;

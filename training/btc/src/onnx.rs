@@ -13,7 +13,7 @@ use tract_onnx::pb::{
     type_proto,
 };
 
-use crate::ridge::Linear;
+use btc_forecast::meta::Linear;
 
 const OPSET: i64 = 17;
 const IR_VERSION: i64 = 8;

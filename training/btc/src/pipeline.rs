@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Date, macros::date};
 
-pub use btc_forecast::meta::{Baselines, DateRange, Hyper, META_FORMAT, ModelMeta};
+use btc_forecast::meta::{Baselines, DateRange, Hyper, META_FORMAT, ModelMeta};
 use btc_forecast::{
     meta::Linear,
     series::{DailySeries, format_date},
@@ -36,8 +36,6 @@ pub const TEST_FROM: Date = date!(2024 - 01 - 01);
 pub const REFIT_HOLDOUT_DAYS: usize = 365;
 /// Days ahead a forecast may reach: one model per horizon.
 pub const MAX_HORIZON: usize = 7;
-/// The levels calibrated for every horizon.
-pub use btc_forecast::LEVELS;
 
 /// A fitted model with its ONNX bytes.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 // Matrix code reads best with explicit indices, as in the textbook algorithms.
 #![allow(clippy::needless_range_loop)]
 
-pub use btc_forecast::meta::Linear;
+use btc_forecast::meta::Linear;
 
 /// Fits ridge on standardised features (so `lambda` means the same whatever the
 /// scale), then folds the standardisation back into raw weights and bias.

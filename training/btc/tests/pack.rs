@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use btc_training::{BUNDLED_CSV, DailySeries, ModelMeta, pipeline};
+use btc_forecast::{BUNDLED_CSV, DailySeries, LEVELS, ModelMeta};
+use btc_training::pipeline;
 use tract_onnx::prelude::*;
 
 fn pack_dir() -> PathBuf {
@@ -97,7 +98,7 @@ fn the_back_test_covers_every_horizon_and_level_out_of_sample() {
         assert!(h.model.days > 800, "{} days", h.model.days);
         assert_eq!(h.model.days, h.naive.days);
         let levels: Vec<f64> = h.intervals.iter().map(|i| i.level).collect();
-        assert_eq!(levels, pipeline::LEVELS);
+        assert_eq!(levels, LEVELS);
         for pair in h.intervals.windows(2) {
             // Wider levels are wider intervals.
             assert!(pair[0].low_z >= pair[1].low_z && pair[0].high_z <= pair[1].high_z);

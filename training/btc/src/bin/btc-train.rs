@@ -6,12 +6,14 @@
 
 use std::{fmt::Write as _, path::PathBuf, process::ExitCode};
 
-use btc_training::{
-    BUNDLED_CSV, DailySeries,
-    backtest::{self, Backtest},
-    evaluate::Metrics,
-    pipeline::{self, Candidate, ModelMeta},
+use btc_forecast::{
+    BUNDLED_CSV, DailySeries, LEVELS, ModelMeta,
+    meta::{Backtest, Metrics},
     series::format_date,
+};
+use btc_training::{
+    backtest,
+    pipeline::{self, Candidate},
 };
 
 fn main() -> ExitCode {
@@ -115,7 +117,7 @@ fn backtest_tables(meta: &ModelMeta, validation: &Backtest) -> String {
             v.model.mae_usd / v.naive.mae_usd,
         );
     }
-    let levels = pipeline::LEVELS;
+    let levels = LEVELS;
     let _ = write!(
         out,
         "\nInterval coverage on the evaluation range (nominal level: observed share of outcomes inside; scaled by the volatility of the last {} daily returns, as served when a request sends at least {} closes / unscaled, as served for shorter histories):\n\n| horizon (days) |",
