@@ -20,6 +20,7 @@ mod cards;
 pub mod context;
 pub mod custom;
 mod email;
+pub mod mrz;
 pub mod national;
 mod phone;
 mod phone_metadata;
@@ -111,6 +112,12 @@ const US_SSN: Recognizer = Recognizer {
 };
 const IPV4_RECOGNIZER: Recognizer = global("ipv4", "IP_ADDRESS", "parses as an IPv4 address", 0.95);
 const IPV6_RECOGNIZER: Recognizer = global("ipv6", "IP_ADDRESS", "parses as an IPv6 address", 0.95);
+const PASSPORT_MRZ: Recognizer = global(
+    "passport_mrz",
+    "PASSPORT",
+    "ICAO 9303 TD3 machine-readable zone: document number, birth date, expiry and composite check digits, valid dates",
+    1.0,
+);
 const PHONE: Recognizer = global(
     "phone_libphonenumber",
     "PHONE_NUMBER",
@@ -128,6 +135,7 @@ pub fn recognizers() -> Vec<Recognizer> {
         US_SSN,
         IPV4_RECOGNIZER,
         IPV6_RECOGNIZER,
+        PASSPORT_MRZ,
         PHONE,
     ];
     all.extend(national::RECOGNIZERS.iter().map(|n| Recognizer {
@@ -257,6 +265,11 @@ pub fn find(text: &str, countries: Option<&[&str]>) -> Vec<Match> {
             .is_none_or(|c| !c.is_ascii_hexdigit() && c != ':');
         if colons >= 2 && before_ok && candidate.parse::<Ipv6Addr>().is_ok() {
             add(m.start(), m.end(), &IPV6_RECOGNIZER);
+        }
+    }
+    for m in mrz::CANDIDATE.find_iter(text) {
+        if mrz::valid_td3(m.as_str()) {
+            add(m.start(), m.end(), &PASSPORT_MRZ);
         }
     }
     for m in phone::CANDIDATE.find_iter(text) {
@@ -468,6 +481,7 @@ pub fn warm_up() {
         &SSN,
         &IPV4,
         &IPV6,
+        &mrz::CANDIDATE,
         &phone::CANDIDATE,
     ] {
         LazyLock::force(pattern);
@@ -691,6 +705,16 @@ mod tests {
             ("SIN 130 692 544", "130 692 544", "CA_SIN"),
             ("Aadhaar no. 2345 6789 0124", "2345 6789 0124", "IN_AADHAAR"),
             ("my TFN is 123 456 782", "123 456 782", "AU_TFN"),
+            (
+                "Driving licence MORGA753116SM9IJ 35",
+                "MORGA753116SM9IJ",
+                "UK_DRIVING_LICENCE",
+            ),
+            (
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10\n",
+                "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10",
+                "PASSPORT",
+            ),
         ] {
             finds(text, value, kind);
         }
@@ -710,6 +734,8 @@ mod tests {
             ("Aadhaar no. 2345 6789 0125", "IN_AADHAAR"),
             ("TFN 123 456 783", "AU_TFN"),
             ("invoice 123 456 782", "AU_TFN"),
+            ("licence MORGA713116SM9IJ", "UK_DRIVING_LICENCE"),
+            ("L898902C36UTO7408122F1204159ZE184226B<<<<<11", "PASSPORT"),
         ] {
             misses(text, kind);
         }
@@ -779,6 +805,8 @@ mod tests {
                 national::valid_ca_sin,
                 national::valid_in_aadhaar,
                 national::valid_au_tfn,
+                national::valid_uk_driving_licence,
+                mrz::valid_td3,
             ] {
                 let _ = valid(&text);
             }

@@ -44,6 +44,11 @@ static DE_TAX: LazyLock<Regex> =
 static NINE_DIGITS: LazyLock<Regex> =
     LazyLock::new(|| crate::regex(r"\b\d{3}[ -]?\d{3}[ -]?\d{3}\b"));
 static AU_TFN: LazyLock<Regex> = LazyLock::new(|| crate::regex(r"\b\d{3}[ -]?\d{3}[ -]?\d{2,3}\b"));
+// Surname (5, padded with 9), decade, month (+50 for women), day, year,
+// initials (padded with 9), a digit, two check characters.
+static UK_DRIVING: LazyLock<Regex> = LazyLock::new(|| {
+    crate::regex(r"\b[A-Z][A-Z9]{4}\d[0156]\d[0-3]\d\d[A-Z][A-Z9]\d[A-Z0-9]{2}\b")
+});
 static IN_AADHAAR: LazyLock<Regex> =
     LazyLock::new(|| crate::regex(r"\b[2-9]\d{3}[ -]?\d{4}[ -]?\d{4}\b"));
 
@@ -71,6 +76,25 @@ pub(crate) static RECOGNIZERS: &[National] = &[
         context_required: true,
         candidate: &UK_NHS,
         valid: valid_uk_nhs,
+    },
+    National {
+        name: "uk_driving_licence",
+        entity_type: "UK_DRIVING_LICENCE",
+        country: "GB",
+        validation: "DVLA layout: surname letters padded with 9, a birth month (+50 for women) and a day that exist, initials padded with 9 (the two check characters are not published)",
+        score: 0.85,
+        context: &[
+            "driving licence",
+            "driving license",
+            "driver's licence",
+            "driver licence",
+            "licence number",
+            "licence no",
+            "dvla",
+        ],
+        context_required: false,
+        candidate: &UK_DRIVING,
+        valid: valid_uk_driving_licence,
     },
     National {
         name: "es_nif",
@@ -241,6 +265,53 @@ pub fn valid_uk_nhs(text: &str) -> bool {
         c => c,
     };
     check == u32::from(digits[9])
+}
+
+/// Sixteen characters of a DVLA driving licence number: the surname's first
+/// five letters (a short surname padded with 9, never a letter after a 9),
+/// the decade digit of the birth year, the birth month (51-62 for women),
+/// the day (which must exist in that month; 29 February is allowed), the
+/// year digit, two initials (the second may be 9), a digit and two check
+/// characters, whose rule the DVLA does not publish.
+pub fn valid_uk_driving_licence(text: &str) -> bool {
+    let code = text.as_bytes();
+    if code.len() != 16
+        || !code
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+    {
+        return false;
+    }
+    let surname = &code[..5];
+    let padding = surname.iter().position(|&c| c == b'9').unwrap_or(5);
+    if padding == 0
+        || !surname[..padding].iter().all(u8::is_ascii_uppercase)
+        || !surname[padding..].iter().all(|&c| c == b'9')
+    {
+        return false;
+    }
+    let number = |at: usize| -> Option<u32> {
+        let tens = char::from(code[at]).to_digit(10)?;
+        let units = char::from(code[at + 1]).to_digit(10)?;
+        Some(tens * 10 + units)
+    };
+    let (Some(month), Some(day)) = (number(6), number(8)) else {
+        return false;
+    };
+    let month = if month > 50 { month - 50 } else { month };
+    let longest = match month {
+        2 => 29,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return false,
+    };
+    let initials_ok =
+        code[11].is_ascii_uppercase() && (code[12].is_ascii_uppercase() || code[12] == b'9');
+    (1..=longest).contains(&day)
+        && code[5].is_ascii_digit()
+        && code[10].is_ascii_digit()
+        && initials_ok
+        && code[13].is_ascii_digit()
 }
 
 const MOD_23_LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
@@ -508,6 +579,25 @@ mod tests {
             valid_uk_nhs,
             &["943 476 5919", "9434765919", "943-476-5919"],
             &["943 476 5918", "943 476-5919", "1234567890"],
+        );
+    }
+
+    #[test]
+    fn uk_driving_licence() {
+        // MORGA753116SM9IJ is the DVLA's own example (Sarah Meredyth Morgan,
+        // born 11 March 1976).
+        check(
+            valid_uk_driving_licence,
+            &["MORGA753116SM9IJ", "LI999802290J99AB", "SMITH810316JA9XY"],
+            &[
+                "MORGA713116SM9IJ", // month 13
+                "MORGA753336SM9IJ", // 33 March
+                "SMITH804316JA9XY", // 31 April
+                "MO9GA753116SM9IJ", // a letter after the padding
+                "9ORGA753116SM9IJ",
+                "MORGA753116SM9I", // 15 characters
+                "morga753116sm9ij",
+            ],
         );
     }
 

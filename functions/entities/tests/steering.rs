@@ -160,7 +160,9 @@ async fn model_findings_explain_their_labels() {
 async fn national_identifiers_and_the_countries_filter() {
     let text = "NHS number 943 476 5919; DNI 12345678Z; codice fiscale RSSMRA85T10A562S; \
                 Steuer-ID 86095742719; SIN 130 692 544; Aadhaar 2345 6789 0124; TFN 123 456 782; \
-                NINO AB 12 34 56 C; NIR 2 55 08 14 168 025 38; NIE X1234567L.";
+                NINO AB 12 34 56 C; NIR 2 55 08 14 168 025 38; NIE X1234567L; \
+                driving licence MORGA753116SM9IJ; passport \
+                L898902C36UTO7408122F1204159ZE184226B<<<<<10.";
     let (status, body) = post(json!({"text": text, "model_size": "fast"})).await;
     assert_eq!(status, 200);
     for (kind, value) in [
@@ -174,6 +176,8 @@ async fn national_identifiers_and_the_countries_filter() {
         ("UK_NINO", "AB 12 34 56 C"),
         ("FR_NIR", "2 55 08 14 168 025 38"),
         ("ES_NIE", "X1234567L"),
+        ("UK_DRIVING_LICENCE", "MORGA753116SM9IJ"),
+        ("PASSPORT", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"),
     ] {
         assert_eq!(found(&body, kind), [value], "{kind}: {body}");
     }
@@ -202,11 +206,13 @@ async fn look_alikes_of_national_identifiers_stay_unmasked() {
         "NHS number 943 476 5918 is wrong.", // bad check digit
         "Order 130 692 544 shipped.",        // valid SIN, no context
         "El DNI 12345678A no existe.",       // bad letter
+        "Licence MORGA713116SM9IJ expired.", // month 13
+        "MRZ L898902C36UTO7408122F1204159ZE184226B<<<<<11", // bad composite
     ] {
         let (status, body) = post(json!({
             "text": text,
             "model_size": "fast",
-            "types": ["UK_NHS", "CA_SIN", "ES_NIF"],
+            "types": ["UK_NHS", "CA_SIN", "ES_NIF", "UK_DRIVING_LICENCE", "PASSPORT"],
         }))
         .await;
         assert_eq!(status, 200);
