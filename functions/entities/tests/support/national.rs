@@ -52,8 +52,8 @@ pub fn report() -> String {
          `recorded_national_quality_is_current` fails when it is out of date. The set: \
          {RECORDED_CASES} sentences (seed {RECORDED_SEED}, `tools/pii-synthetic/src/national.rs`) from {} \
          templates in the countries' languages: valid identifiers made by each format's own rules, \
-         and {total} look-alikes (the same shapes with a wrong check character, and valid bare \
-         numbers with no context word near them). Scored with `types` set to these types: no \
+         and {total} look-alikes (the same shapes with a wrong check character or an impossible \
+         birth date, and valid bare numbers with no context word near them). Scored with `types` set to these types: no \
          model reports them, so every `model_size` gives the same figures. Synthetic text is \
          easier than real text: a regression baseline, not accuracy on real data.\n\n{}\n\
          Look-alikes masked: {masked} of {total} with `types` set to these types; {masked_every} \
