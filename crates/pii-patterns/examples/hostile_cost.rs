@@ -4,11 +4,13 @@
 //!
 //!     taskset -c 0 cargo run --release -p pii-patterns --example hostile_cost
 //!     cargo run --release -p pii-patterns --example hostile_cost -- --fixture
+//!     cargo run --release -p pii-patterns --example hostile_cost -- --first-use
 //!
 //! `--fixture` prints the request recognizers that bench/entities/hostile.json
 //! holds (what scripts/bench-load.sh sends): the largest deny list, and the
 //! most expensive patterns that fit when a request brings 2 and when it
-//! brings 16.
+//! brings 16. `--first-use` times those sets compiled and run once over the
+//! load benchmark's texts (bench/entities/texts).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a measuring tool
 
@@ -33,13 +35,27 @@ fn time(mut f: impl FnMut()) -> f64 {
     )
 }
 
-/// The longest `{1,n}` repetition of `unit` that compiles under the limit
-/// (0 when `unit` alone is over it).
-fn largest_repetition_within(unit: &str, limit: usize) -> Option<String> {
+/// `count` distinct copies of `pattern` (`{pattern}q{i}`), as a request
+/// would bring them.
+fn copies(pattern: &str, count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{pattern}q{i}")).collect()
+}
+
+/// Do `count` copies of `pattern` compile within one request's budget?
+fn fit(pattern: &str, count: usize) -> bool {
+    let mut budget = custom::CompileBudget::default();
+    copies(pattern, count)
+        .iter()
+        .all(|p| budget.compile(p).is_ok())
+}
+
+/// The longest `{1,n}` repetition of `unit` of which `count` copies fit
+/// (`None` when `unit` alone does not).
+fn largest_repetition_within(unit: &str, count: usize) -> Option<String> {
     let (mut low, mut high) = (0usize, 10_000usize);
     while low < high {
         let mid = (low + high).div_ceil(2);
-        if custom::compile_pattern_within(&format!("{unit}{{1,{mid}}}"), limit).is_ok() {
+        if fit(&format!("{unit}{{1,{mid}}}"), count) {
             low = mid;
         } else {
             high = mid - 1;
@@ -48,14 +64,17 @@ fn largest_repetition_within(unit: &str, limit: usize) -> Option<String> {
     (low > 0).then(|| format!("{unit}{{1,{low}}}"))
 }
 
-/// The slowest-compiling pattern of the candidates within `limit`.
-fn costliest_within(limit: usize) -> String {
+/// The slowest-compiling pattern of which `count` copies fit.
+fn costliest_within(count: usize) -> String {
     [r"(?-u:\w)", r"[\p{L}\p{N}]", r"\w", r"\d"]
         .iter()
-        .filter_map(|unit| largest_repetition_within(unit, limit))
+        .filter_map(|unit| largest_repetition_within(unit, count))
         .map(|p| {
             let ms = time(|| {
-                std::hint::black_box(custom::compile_pattern_within(&p, limit).unwrap());
+                let mut budget = custom::CompileBudget::default();
+                for copy in copies(&p, count) {
+                    std::hint::black_box(budget.compile(&copy).unwrap());
+                }
             });
             (p, ms)
         })
@@ -64,24 +83,93 @@ fn costliest_within(limit: usize) -> String {
         .unwrap()
 }
 
-fn fixture() {
-    let deny: Vec<String> = (0..custom::MAX_DENY_ENTRIES)
+/// The fixture's deny list: the most entries, the most characters in all.
+fn hostile_deny_list() -> Vec<String> {
+    (0..custom::MAX_DENY_ENTRIES)
         .map(|i| format!("Zoë{i:04}abcdefghijkl"))
-        .collect();
+        .collect()
+}
+
+/// The fixture's patterns when a request brings `count`: the costliest that
+/// fits its share of the compiled size, made distinct.
+fn hostile_patterns(count: usize) -> Vec<String> {
+    copies(&costliest_within(count), count)
+}
+
+fn fixture() {
     let patterns = |count: usize| -> serde_json::Value {
-        let pattern = costliest_within(custom::pattern_size_limit(count));
         serde_json::Value::Array(
-            (0..count)
-                .map(|i| serde_json::json!({"name": format!("p{i}"), "regex": format!("{pattern}q{i}")}))
+            hostile_patterns(count)
+                .iter()
+                .enumerate()
+                .map(|(i, regex)| serde_json::json!({"name": format!("p{i}"), "regex": regex}))
                 .collect(),
         )
     };
     let fixture = serde_json::json!({
-        "deny_list": [{"type": "HOSTILE_LIST", "deny_list": deny}],
+        "deny_list": [{"type": "HOSTILE_LIST", "deny_list": hostile_deny_list()}],
         "two_patterns": [{"type": "HOSTILE", "patterns": patterns(2)}],
         "sixteen_patterns": [{"type": "HOSTILE", "patterns": patterns(16)}],
     });
     println!("{}", serde_json::to_string_pretty(&fixture).unwrap());
+}
+
+/// What the fixture's sets cost on first use (compiled, then run once) over
+/// the benchmark's texts, next to the built-in recognizers over the same
+/// text: the part of a request's time they add when the compiled-set cache
+/// does not have them.
+fn first_use() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/entities/texts");
+    let deny = hostile_deny_list();
+    let sets: Vec<(&str, usize)> = vec![
+        ("deny list", 0),
+        ("two patterns", 2),
+        ("sixteen patterns", 16),
+    ];
+    println!("| text | set | first use (ms) | built-in recognizers (ms) |");
+    println!("|---|---|---|---|");
+    for tokens in ["015", "120", "420"] {
+        let text = std::fs::read_to_string(root.join(format!("{tokens}.txt"))).unwrap();
+        let text = text.trim();
+        pii_patterns::warm_up();
+        let builtin = time(|| {
+            std::hint::black_box(pii_patterns::find_all(text));
+        });
+        for (label, count) in &sets {
+            let sources = if *count == 0 {
+                vec![]
+            } else {
+                hostile_patterns(*count)
+            };
+            let list: &[String] = if *count == 0 { &deny } else { &[] };
+            let ms = time(|| {
+                let mut budget = custom::CompileBudget::default();
+                let patterns = sources
+                    .iter()
+                    .enumerate()
+                    .map(|(i, source)| CustomPattern {
+                        name: format!("p{i}"),
+                        regex: budget.compile(source).unwrap(),
+                        score: 0.5,
+                    })
+                    .collect();
+                let recognizer = CustomRecognizer::new(
+                    "hostile".into(),
+                    "HOSTILE".into(),
+                    list,
+                    1.0,
+                    patterns,
+                    &[],
+                );
+                std::hint::black_box(recognizer.find(text));
+            });
+            println!(
+                "| {} tokens ({} bytes) | {label} | {ms:.2} | {builtin:.2} |",
+                tokens.trim_start_matches('0'),
+                text.len()
+            );
+        }
+    }
 }
 
 /// The longest `{1,n}` repetition of `unit` that compiles under the limit.
@@ -110,6 +198,10 @@ fn prose(chars: usize, accented: bool) -> String {
 fn main() {
     if std::env::args().any(|a| a == "--fixture") {
         fixture();
+        return;
+    }
+    if std::env::args().any(|a| a == "--first-use") {
+        first_use();
         return;
     }
     let mut hostile: Vec<(String, String)> = vec![
@@ -158,16 +250,14 @@ fn main() {
                         score: 0.5,
                     }],
                     &[] as &[String],
-                )
-                .unwrap();
+                );
                 std::hint::black_box(recognizer.find(&text));
             });
             rows.push((format!("`{pattern}` ({name})"), ms));
         }
         let ms = time(|| {
             let recognizer =
-                CustomRecognizer::new("deny".into(), "DENY".into(), &words, 1.0, vec![], &[])
-                    .unwrap();
+                CustomRecognizer::new("deny".into(), "DENY".into(), &words, 1.0, vec![], &[]);
             std::hint::black_box(recognizer.find(&text));
         });
         rows.push((

@@ -8,10 +8,10 @@
 
 use std::collections::HashSet;
 
-use pii_patterns::custom::Regex;
 use pii_patterns::custom::{
     self, CustomPattern, CustomRecognizer, MAX_CONTEXT_CHARS, MAX_CONTEXT_ENTRIES,
-    MAX_DENY_ENTRIES, MAX_DENY_ENTRY_CHARS, MAX_PATTERN_CHARS, MAX_RECOGNIZERS, PatternError,
+    MAX_DENY_ENTRIES, MAX_DENY_ENTRY_CHARS, MAX_PATTERN_CHARS, MAX_RECOGNIZERS, Pattern,
+    PatternError,
 };
 use serde::{Deserialize, Serialize};
 use shared::{ApiError, FieldError, LocPart};
@@ -138,7 +138,7 @@ fn context_schema() -> utoipa::openapi::schema::Schema {
 pub struct Steering {
     recognizers: Vec<CustomRecognizer>,
     allow_exact: HashSet<String>,
-    allow_regex: Vec<Regex>,
+    allow_regex: Vec<Pattern>,
     /// Upper-case ISO 3166 codes, or `None` for every country.
     pub countries: Option<Vec<String>>,
 }
@@ -158,7 +158,6 @@ fn pattern_error(at: Vec<LocPart>, error: &PatternError) -> FieldError {
         PatternError::Syntax(_) => "invalid_pattern",
         PatternError::TooLarge { .. } => "pattern_too_large",
         PatternError::TooDeep { .. } => "pattern_too_deep",
-        PatternError::DenyList => "invalid_deny_list",
     };
     FieldError::new(at, kind, error.to_string())
 }
@@ -224,7 +223,8 @@ impl Steering {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        let size_limit = custom::pattern_size_limit(pattern_count);
+        // The request's patterns, then a regex allow list, share one budget.
+        let mut budget = custom::CompileBudget::default();
 
         let mut compiled = Vec::with_capacity(recognizers.len());
         for (i, spec) in recognizers.iter().enumerate() {
@@ -249,7 +249,7 @@ impl Steering {
             }
             let mut patterns = Vec::with_capacity(spec.patterns.len());
             for (j, pattern) in spec.patterns.iter().enumerate() {
-                match custom::compile_pattern_within(&pattern.regex, size_limit) {
+                match budget.compile(&pattern.regex) {
                     Ok(regex) => patterns.push(CustomPattern {
                         name: pattern
                             .name
@@ -268,17 +268,14 @@ impl Steering {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("request_recognizer_{i}"));
-            match CustomRecognizer::new(
+            compiled.push(CustomRecognizer::new(
                 name,
                 spec.entity_type.clone(),
                 &spec.deny_list,
                 spec.deny_list_score,
                 patterns,
                 &spec.context,
-            ) {
-                Ok(recognizer) => compiled.push(recognizer),
-                Err(e) => errors.push(pattern_error(at(&[key("deny_list")]), &e)),
-            }
+            ));
         }
 
         let mut allow_regex = Vec::new();
@@ -287,7 +284,7 @@ impl Steering {
             AllowListMatch::Exact => allow_exact.extend(allow_list.iter().cloned()),
             AllowListMatch::Regex => {
                 for (i, entry) in allow_list.iter().enumerate() {
-                    match custom::compile_pattern_within(&format!("^(?:{entry})$"), size_limit) {
+                    match budget.compile(&format!("^(?:{entry})$")) {
                         Ok(regex) => allow_regex.push(regex),
                         Err(e) => errors.push(pattern_error(
                             loc(&[key("allow_list"), LocPart::Index(i)]),

@@ -5,9 +5,10 @@
 //! `allow_list` (with its `allow_list_match`) and `countries` with every
 //! request (a request with only `countries` compiles nothing and skips the
 //! cache). Compiling them (each
-//! pattern's program, the deny lists' automaton) costs up to a few
-//! milliseconds, more than a whole analysis of a short text at the default
-//! size. The last [`CAPACITY`] distinct sets are kept, each keyed by its exact
+//! pattern's forward program; the first text over 2 KiB adds each pattern's
+//! full matcher and the deny lists' automaton, kept with the set) costs up to
+//! a millisecond or two, more than a whole analysis of a short text at the
+//! default size. The last [`CAPACITY`] distinct sets are kept, each keyed by its exact
 //! JSON (compared whole, so two sets never share an entry), each within the
 //! request limits on count, size and compiled program size, so the cache holds
 //! a few megabytes at most.

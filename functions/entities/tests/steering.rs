@@ -295,6 +295,40 @@ async fn bad_or_hostile_patterns_are_422s_naming_them() {
 }
 
 #[tokio::test]
+async fn a_requests_patterns_share_one_compiled_size_budget() {
+    let text = "EMP-AB123456 joined.";
+    // Sixteen ordinary patterns fit together.
+    let patterns: Vec<_> = (0..16)
+        .map(|i| json!({"name": format!("p{i}"), "regex": "\\bEMP-[A-Z]{2}\\d{6}\\b"}))
+        .collect();
+    let (status, body) = post(json!({
+        "text": text,
+        "recognizers": [{"type": "EMPLOYEE_ID", "patterns": patterns}],
+    }))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(found(&body, "EMPLOYEE_ID"), ["EMP-AB123456"]);
+    // Large ones take it in order: the one that no longer fits is named.
+    let big = json!({"regex": "\\w{1,6}"});
+    let (status, body) = post(json!({
+        "text": text,
+        "recognizers": [
+            {"type": "FIRST", "patterns": [big]},
+            {"type": "SECOND", "patterns": [big]},
+        ],
+    }))
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        error_locs(&body),
+        [(
+            r#"["body","recognizers",1,"patterns",0,"regex"]"#.to_owned(),
+            "pattern_too_large".to_owned()
+        )]
+    );
+}
+
+#[tokio::test]
 async fn patterns_and_lists_at_their_bounds_still_answer_a_long_text() {
     // The largest deny list and a catastrophic-for-backtracking pattern over
     // a 100,000-character text: bounded work, a normal answer.

@@ -1,0 +1,160 @@
+//! Deny lists: literal entries found in a lower-cased text, leftmost-longest,
+//! without building anything a short text does not need.
+//!
+//! Why two ways: an Aho-Corasick automaton finds every entry in one pass,
+//! but building one for the largest list a request may bring (1,000
+//! entries, 20,000 characters) takes about a millisecond, more than
+//! analysing a short text. Searching a short text for each entry in turn
+//! (`memchr::memmem`, vectorised) takes about a tenth of that, and grows
+//! with the text; so texts up to [`LONG_TEXT_BYTES`] are searched entry by
+//! entry, and the automaton is built the first time a longer one comes and
+//! kept with the list. Both give the same matches.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+use super::pattern::LONG_TEXT_BYTES;
+
+/// Lower-cased entries and, once a long text needed it, their automaton.
+#[derive(Debug, Clone)]
+pub(crate) struct DenyList {
+    entries: Vec<String>,
+    /// `None` inside when it cannot be built (never within the request
+    /// limits); the entry-by-entry search serves every text then.
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+/// A candidate match: byte offsets in the lower-cased text.
+pub(crate) type Span = (usize, usize);
+
+impl DenyList {
+    /// `None` when no entry is left after trimming.
+    pub(crate) fn new(entries: Vec<String>) -> Option<Self> {
+        (!entries.is_empty()).then(|| Self {
+            entries,
+            automaton: OnceLock::new(),
+        })
+    }
+
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                // Leftmost-longest: "New York City" wins over "New York".
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&self.entries)
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The leftmost-longest match starting at or after `at`, from the sorted
+    /// list of every occurrence of every entry.
+    fn next_in(occurrences: &[Span], at: usize) -> Option<Span> {
+        let first = occurrences.partition_point(|(start, _)| *start < at);
+        occurrences.get(first).copied()
+    }
+
+    /// Every occurrence of every entry in `lowered`, overlapping ones too,
+    /// sorted by start and, at one start, longest first.
+    fn occurrences(&self, lowered: &str) -> Vec<Span> {
+        let haystack = lowered.as_bytes();
+        let mut all = Vec::new();
+        for entry in &self.entries {
+            let needle = entry.as_bytes();
+            let finder = memchr::memmem::Finder::new(needle);
+            let mut from = 0;
+            while let Some(found) = haystack.get(from..).and_then(|h| finder.find(h)) {
+                let start = from + found;
+                all.push((start, start + needle.len()));
+                // Overlapping occurrences too: the next one may start inside
+                // this one (at the next character).
+                from = start + lowered[start..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        all
+    }
+
+    /// Calls `accept` with the leftmost-longest match in `lowered`, then with
+    /// the one at or after the offset `accept` returned (past the match when
+    /// it was taken, the next character when it was not), to the end.
+    pub(crate) fn scan(&self, lowered: &str, mut accept: impl FnMut(Span) -> usize) {
+        let automaton = (lowered.len() > LONG_TEXT_BYTES)
+            .then(|| self.automaton())
+            .flatten();
+        let occurrences = if automaton.is_none() {
+            self.occurrences(lowered)
+        } else {
+            Vec::new()
+        };
+        let mut at = 0;
+        while at < lowered.len() {
+            let found = match automaton {
+                Some(automaton) => automaton
+                    .find(Input::new(lowered).span(at..lowered.len()))
+                    .map(|m| (m.start(), m.end())),
+                None => Self::next_in(&occurrences, at),
+            };
+            let Some(span) = found else {
+                break;
+            };
+            at = accept(span);
+        }
+    }
+
+    /// Has the automaton been built (for tests and measurements)?
+    #[cfg(test)]
+    pub(crate) fn has_automaton(&self) -> bool {
+        self.automaton.get().is_some_and(Option::is_some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(list: &DenyList, text: &str) -> Vec<Span> {
+        let mut found = Vec::new();
+        list.scan(text, |span| {
+            found.push(span);
+            span.1
+        });
+        found
+    }
+
+    #[test]
+    fn both_ways_find_the_same_leftmost_longest_matches() {
+        let entries = ["new york", "new york city", "york", "ann", "anne", "zoë"];
+        let list = DenyList::new(entries.iter().map(|e| (*e).to_owned()).collect()).unwrap();
+        let text = "ann met anne in new york city and zoë in york; annex";
+        let short = spans(&list, text);
+        assert!(!list.has_automaton());
+        let filler = "x".repeat(LONG_TEXT_BYTES);
+        let long = format!("{filler} {text}");
+        let offset = filler.len() + 1;
+        let long_spans: Vec<Span> = spans(&list, &long)
+            .into_iter()
+            .map(|(s, e)| (s - offset, e - offset))
+            .collect();
+        assert!(list.has_automaton());
+        assert_eq!(short, long_spans);
+        let words: Vec<&str> = short.iter().map(|(s, e)| &text[*s..*e]).collect();
+        assert_eq!(
+            words,
+            ["ann", "anne", "new york city", "zoë", "york", "anne"]
+        );
+    }
+
+    #[test]
+    fn a_rejected_match_retries_from_the_next_character() {
+        let list = DenyList::new(vec!["aa".into()]).unwrap();
+        let mut seen = Vec::new();
+        list.scan("aaa", |span| {
+            seen.push(span);
+            span.0 + 1
+        });
+        assert_eq!(seen, [(0, 2), (1, 3)]);
+    }
+}
