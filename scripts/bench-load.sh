@@ -118,6 +118,12 @@ for text in "$ROOT"/bench/entities/texts/{015,120,420}.txt; do
         "recognizers": json.load(open(sys.argv[2]))[sys.argv[3]]}))' "$text" "$ROOT/bench/entities/hostile.json" "$variant" "$size" \
         > "$WORK/entities-hostile-$variant-$size-$(basename "$text" .txt).json"
     done
+    # The same recognizers named anew on every request (bench/load/fresh.lua
+    # numbers `__N__`): the compiled-set cache never hits, so each request
+    # pays the first-use compilation.
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[2]))[sys.argv[3]]; r[0]["name"]="first-use-__N__"
+print(json.dumps({"text": open(sys.argv[1]).read().strip(), "recognizers": r}))' "$text" "$ROOT/bench/entities/hostile.json" "$variant" \
+      > "$WORK/entities-hostile-fresh-$variant-$(basename "$text" .txt).json"
   done
 done
 # A batch of 64 copies of the 15-token text, against 64 single requests.
@@ -140,6 +146,7 @@ for n in 015 120 420; do
     for size in sm lg; do
       wanted entities && scenarios+=("entities-hostile $variant POST /entities (model_size $size), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-hostile-$variant-$size-$n.json|request.lua")
     done
+    wanted entities && scenarios+=("entities-hostile-fresh $variant POST /entities (new recognizers each request), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-hostile-fresh-$variant-$n.json|fresh.lua")
   done
   scenarios+=("python-fastapi-spacy POST /entities, ${n#0} tokens|python|$REF/entities|POST|$WORK/entities-$n.json|request.lua")
   scenarios+=("python-fastapi-spacy-ner POST /entities, ${n#0} tokens|python|$REF_NER/entities|POST|$WORK/entities-$n.json|request.lua")
