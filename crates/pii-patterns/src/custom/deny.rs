@@ -16,7 +16,13 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use super::pattern::LONG_TEXT_BYTES;
 
-/// Lower-cased entries and, once a long text needed it, their automaton.
+/// Past this many occurrences per byte of text, a short text is searched
+/// with the automaton too: searching entry by entry would collect more spans
+/// than the automaton costs to build.
+const MAX_OCCURRENCES_PER_BYTE: usize = 4;
+
+/// Lower-cased entries (each once) and, once a text needed it, their
+/// automaton.
 #[derive(Debug, Clone)]
 pub(crate) struct DenyList {
     entries: Vec<String>,
@@ -30,7 +36,9 @@ pub(crate) type Span = (usize, usize);
 
 impl DenyList {
     /// `None` when no entry is left after trimming.
-    pub(crate) fn new(entries: Vec<String>) -> Option<Self> {
+    pub(crate) fn new(mut entries: Vec<String>) -> Option<Self> {
+        entries.sort_unstable();
+        entries.dedup();
         (!entries.is_empty()).then(|| Self {
             entries,
             automaton: OnceLock::new(),
@@ -57,8 +65,10 @@ impl DenyList {
     }
 
     /// Every occurrence of every entry in `lowered`, overlapping ones too,
-    /// sorted by start and, at one start, longest first.
-    fn occurrences(&self, lowered: &str) -> Vec<Span> {
+    /// sorted by start and, at one start, longest first; `None` when there
+    /// are more than `most` (entries like "a", "aa", "aaa" over "aaaa..."
+    /// would make millions, where the automaton is the bounded way).
+    fn occurrences(&self, lowered: &str, most: usize) -> Option<Vec<Span>> {
         let haystack = lowered.as_bytes();
         let mut all = Vec::new();
         for entry in &self.entries {
@@ -68,26 +78,38 @@ impl DenyList {
             while let Some(found) = haystack.get(from..).and_then(|h| finder.find(h)) {
                 let start = from + found;
                 all.push((start, start + needle.len()));
+                if all.len() > most {
+                    return None;
+                }
                 // Overlapping occurrences too: the next one may start inside
                 // this one (at the next character).
                 from = start + lowered[start..].chars().next().map_or(1, char::len_utf8);
             }
         }
         all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        all
+        Some(all)
     }
 
     /// Calls `accept` with the leftmost-longest match in `lowered`, then with
     /// the one at or after the offset `accept` returned (past the match when
     /// it was taken, the next character when it was not), to the end.
     pub(crate) fn scan(&self, lowered: &str, mut accept: impl FnMut(Span) -> usize) {
-        let automaton = (lowered.len() > LONG_TEXT_BYTES)
-            .then(|| self.automaton())
-            .flatten();
-        let occurrences = if automaton.is_none() {
-            self.occurrences(lowered)
+        let bounded = if lowered.len() <= LONG_TEXT_BYTES {
+            self.occurrences(lowered, MAX_OCCURRENCES_PER_BYTE * lowered.len() + 64)
         } else {
-            Vec::new()
+            None
+        };
+        let (automaton, occurrences) = match bounded {
+            Some(found) => (None, found),
+            None => match self.automaton() {
+                Some(automaton) => (Some(automaton), Vec::new()),
+                // It could not be built (never within the request limits):
+                // every occurrence, however many.
+                None => (
+                    None,
+                    self.occurrences(lowered, usize::MAX).unwrap_or_default(),
+                ),
+            },
         };
         let mut at = 0;
         while at < lowered.len() {
@@ -145,6 +167,19 @@ mod tests {
             words,
             ["ann", "anne", "new york city", "zoë", "york", "anne"]
         );
+    }
+
+    #[test]
+    fn overlapping_entries_over_a_repetitive_text_use_the_automaton() {
+        // "a", "aa", ... over "aaa...": tens of thousands of occurrences.
+        let entries: Vec<String> = (1..=100).map(|n| "a".repeat(n)).collect();
+        let list = DenyList::new(entries).unwrap();
+        let text = "a".repeat(LONG_TEXT_BYTES);
+        let found = spans(&list, &text);
+        assert!(list.has_automaton());
+        // Leftmost-longest, taken every time: runs of 100.
+        assert_eq!(found.len(), LONG_TEXT_BYTES.div_ceil(100));
+        assert_eq!(found[0], (0, 100));
     }
 
     #[test]
