@@ -172,20 +172,6 @@ fn first_use() {
     }
 }
 
-/// The longest `{1,n}` repetition of `unit` that compiles under the limit.
-fn largest_repetition(unit: &str) -> String {
-    let (mut low, mut high) = (1usize, 10_000usize);
-    while low < high {
-        let mid = (low + high).div_ceil(2);
-        if custom::compile_pattern(&format!("{unit}{{1,{mid}}}")).is_ok() {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    format!("{unit}{{1,{low}}}")
-}
-
 fn prose(chars: usize, accented: bool) -> String {
     let sentence = if accented {
         "Zoë Müller wrote to José Núñez about the café on Straße 12 in Köln; "
@@ -213,7 +199,7 @@ fn main() {
     for unit in [r"(?-u:\w)", r"[\p{L}\p{N}]", r"\w"] {
         hostile.push((
             format!("largest repetition of {unit}"),
-            largest_repetition(unit),
+            largest_repetition_within(unit, 1).unwrap(),
         ));
     }
     let words: Vec<String> = (0..custom::MAX_DENY_ENTRIES)

@@ -55,12 +55,11 @@ fn checks(field: &[u8], check: u8) -> bool {
 
 /// YYMMDD with a month 01-12 and a day 01-31.
 fn plausible_date(date: &[u8]) -> bool {
-    let two = |at: usize| -> Option<u32> {
-        let tens = value(*date.get(at)?).filter(|v| *v < 10)?;
-        let units = value(*date.get(at + 1)?).filter(|v| *v < 10)?;
-        Some(tens * 10 + units)
-    };
-    matches!((two(2), two(4)), (Some(1..=12), Some(1..=31)))
+    use crate::national::two_digits;
+    matches!(
+        (two_digits(date, 2), two_digits(date, 4)),
+        (Some(1..=12), Some(1..=31))
+    )
 }
 
 /// A TD3 second line (44 characters), with or without the first line and

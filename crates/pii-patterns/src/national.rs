@@ -267,6 +267,23 @@ pub fn valid_uk_nhs(text: &str) -> bool {
     check == u32::from(digits[9])
 }
 
+/// `text` as bytes when it is `len` ASCII capitals and digits.
+fn capitals_and_digits(text: &str, len: usize) -> Option<&[u8]> {
+    let code = text.as_bytes();
+    (code.len() == len
+        && code
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()))
+    .then_some(code)
+}
+
+/// The two decimal digits at `at` as a number, if both are digits.
+pub(crate) fn two_digits(code: &[u8], at: usize) -> Option<u32> {
+    let tens = char::from(*code.get(at)?).to_digit(10)?;
+    let units = char::from(*code.get(at + 1)?).to_digit(10)?;
+    Some(tens * 10 + units)
+}
+
 /// Sixteen characters of a DVLA driving licence number: the surname's first
 /// five letters (a short surname padded with 9, never a letter after a 9),
 /// the decade digit of the birth year, the birth month (51-62 for women),
@@ -274,14 +291,9 @@ pub fn valid_uk_nhs(text: &str) -> bool {
 /// year digit, two initials (the second may be 9), a digit and two check
 /// characters, whose rule the DVLA does not publish.
 pub fn valid_uk_driving_licence(text: &str) -> bool {
-    let code = text.as_bytes();
-    if code.len() != 16
-        || !code
-            .iter()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-    {
+    let Some(code) = capitals_and_digits(text, 16) else {
         return false;
-    }
+    };
     let surname = &code[..5];
     let padding = surname.iter().position(|&c| c == b'9').unwrap_or(5);
     if padding == 0
@@ -290,12 +302,7 @@ pub fn valid_uk_driving_licence(text: &str) -> bool {
     {
         return false;
     }
-    let number = |at: usize| -> Option<u32> {
-        let tens = char::from(code[at]).to_digit(10)?;
-        let units = char::from(code[at + 1]).to_digit(10)?;
-        Some(tens * 10 + units)
-    };
-    let (Some(month), Some(day)) = (number(6), number(8)) else {
+    let (Some(month), Some(day)) = (two_digits(code, 6), two_digits(code, 8)) else {
         return false;
     };
     let month = if month > 50 { month - 50 } else { month };
@@ -378,14 +385,9 @@ fn omocodia_digit(c: u8) -> Option<u8> {
 /// to 71 for women), place, check letter from the odd/even tables. Digits may
 /// be replaced by letters L..V (omocodia) where two people would collide.
 pub fn valid_it_fiscal_code(text: &str) -> bool {
-    let code = text.as_bytes();
-    if code.len() != 16
-        || !code
-            .iter()
-            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
-    {
+    let Some(code) = capitals_and_digits(text, 16) else {
         return false;
-    }
+    };
     let day = match (omocodia_digit(code[9]), omocodia_digit(code[10])) {
         (Some(tens), Some(units)) => tens * 10 + units,
         _ => return false,
