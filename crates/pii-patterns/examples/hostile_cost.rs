@@ -10,10 +10,12 @@
 //! holds (what scripts/bench-load.sh sends): the largest deny list, and the
 //! most expensive patterns that fit when a request brings 2 and when it
 //! brings 16. `--first-use` times those sets compiled and run once over the
-//! load benchmark's texts (bench/entities/texts).
+//! load benchmark's texts (bench/entities/texts), and as many patterns as fit
+//! whose Unicode classes the process has never seen (each run new ones).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a measuring tool
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use pii_patterns::custom::{self, CustomPattern, CustomRecognizer};
@@ -114,6 +116,31 @@ fn fixture() {
     println!("{}", serde_json::to_string_pretty(&fixture).unwrap());
 }
 
+/// Symbols that are not word characters (arrows, mathematical operators),
+/// handed out once each.
+static NEXT_SYMBOL: AtomicU32 = AtomicU32::new(0x2190);
+
+/// `count` patterns `[\w<symbol>]q<i>`, each with a symbol never used
+/// before: Unicode classes the process has not measured yet (a caller who
+/// sends new classes with every request pays for measuring each).
+fn new_unicode_classes(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            let symbol = char::from_u32(NEXT_SYMBOL.fetch_add(1, Ordering::Relaxed)).unwrap();
+            format!("[\\w{symbol}]q{i}")
+        })
+        .collect()
+}
+
+/// How many of those fit one request's budget.
+fn new_unicode_classes_that_fit() -> usize {
+    let mut budget = custom::CompileBudget::default();
+    new_unicode_classes(custom::MAX_PATTERNS)
+        .iter()
+        .take_while(|p| budget.compile(p).is_ok())
+        .count()
+}
+
 /// What the fixture's sets cost on first use (compiled, then run once) over
 /// the benchmark's texts, next to the built-in recognizers over the same
 /// text: the part of a request's time they add when the compiled-set cache
@@ -125,6 +152,7 @@ fn first_use() {
         ("deny list", 0),
         ("two patterns", 2),
         ("sixteen patterns", 16),
+        ("new Unicode classes", usize::MAX),
     ];
     println!("| text | set | first use (ms) | built-in recognizers (ms) |");
     println!("|---|---|---|---|");
@@ -136,14 +164,22 @@ fn first_use() {
             std::hint::black_box(pii_patterns::find_all(text));
         });
         for (label, count) in &sets {
-            let sources = if *count == 0 {
-                vec![]
-            } else {
-                hostile_patterns(*count)
+            let fixed = match *count {
+                0 => vec![],
+                usize::MAX => new_unicode_classes(new_unicode_classes_that_fit()),
+                _ => hostile_patterns(*count),
             };
             let list: &[String] = if *count == 0 { &deny } else { &[] };
+            let mut runs = (0..7).map(|_| {
+                if *count == usize::MAX {
+                    new_unicode_classes(fixed.len())
+                } else {
+                    fixed.clone()
+                }
+            });
             let ms = time(|| {
                 let mut budget = custom::CompileBudget::default();
+                let sources = runs.next().unwrap_or_default();
                 let patterns = sources
                     .iter()
                     .enumerate()
@@ -164,9 +200,10 @@ fn first_use() {
                 std::hint::black_box(recognizer.find(text));
             });
             println!(
-                "| {} tokens ({} bytes) | {label} | {ms:.2} | {builtin:.2} |",
+                "| {} tokens ({} bytes) | {label} ({} patterns) | {ms:.2} | {builtin:.2} |",
                 tokens.trim_start_matches('0'),
-                text.len()
+                text.len(),
+                fixed.len()
             );
         }
     }
