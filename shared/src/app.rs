@@ -105,6 +105,19 @@ pub fn init_logging() {
     };
 }
 
+/// Panics log where they happened, never their message: a message may quote
+/// what the code was slicing or parsing, and that can be request text. For
+/// a function's `main` (tests keep the default hook and its messages).
+pub fn log_panics_without_messages() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(%location, "panicked (the message is not logged: it may quote request data)");
+    }));
+}
+
 /// Whether a request, or the request a preflight announces, carries an
 /// `Authorization` header: the bearer-token writes.
 fn wants_credentials(parts: &http::request::Parts) -> bool {

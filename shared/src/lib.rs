@@ -27,6 +27,6 @@ pub mod routes;
 /// The error type a Lambda `main` returns.
 pub type BoxError = lambda_http::Error;
 
-pub use app::{RequestId, build_app, init_logging, run};
+pub use app::{RequestId, build_app, init_logging, log_panics_without_messages, run};
 pub use error::{ApiError, FieldError, LocPart, Problem};
 pub use extract::{ValidJson, ValidQuery};

@@ -13,6 +13,7 @@ use shared::{config::ProcessEnv, metrics::MetricsConfig};
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
     shared::init_logging();
+    shared::log_panics_without_messages();
     let source = api_token::TokenSource::from_env(&ProcessEnv)?;
     let token = Arc::new(source.resolve(None).await?);
     let collector = shared::metrics::init(&MetricsConfig::from_env(&ProcessEnv)?)?;

@@ -150,8 +150,12 @@ pub async fn find_entities(
     };
     let characters = texts.iter().map(|t| t.chars().count()).sum();
     let count = texts.len();
-    // Tokenising, inference and matching are CPU work: off the async executor.
-    let (results, cost) = tokio::task::spawn_blocking(move || {
+    // Tokenising, inference and matching run right here, on the runtime's
+    // one thread (main.rs): Lambda hands an instance one invocation at a
+    // time, so there is nothing else for the thread to do meanwhile, and
+    // moving the work to a blocking thread and back cost about a quarter of
+    // a 15-token request (BENCHMARKS.md). A panic is still caught here.
+    let (results, cost) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         let mut pseudonyms = Pseudonyms::default();
         let mut total = Cost::default();
         let mut results = Vec::with_capacity(texts.len());
@@ -161,8 +165,7 @@ pub async fn find_entities(
             results.push(result);
         }
         Ok::<_, token_classifier::ClassifyError>((results, total))
-    })
-    .await
+    }))
     // A panic's message may quote the text it was slicing: log only the fact.
     .map_err(|_| ApiError::internal(std::io::Error::other("the analysis task panicked")))?
     .map_err(classify_failed)?;

@@ -5,6 +5,7 @@ use shared::config::{HttpConfig, ProcessEnv};
 #[tokio::main]
 async fn main() -> Result<(), shared::BoxError> {
     shared::init_logging();
+    shared::log_panics_without_messages();
     let http = HttpConfig::from_env(&ProcessEnv)?;
     let config = health::Config::from_env(&ProcessEnv)?;
     shared::run(health::router(config), &http).await
