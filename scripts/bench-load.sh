@@ -18,6 +18,12 @@
 #   RESULT_FILE=load.json   where the JSON goes (default .cache/bench/load.json)
 #   ONLY="health entities"  run only scenarios whose name starts with one of these
 #   FUNCTIONS="entities"    build and serve only these functions (default: all five)
+#   ROUNDS=3                run the whole scenario list this many times, one
+#                           after the other, and report for each scenario the
+#                           round with its median p50 (others under "rounds").
+#                           On a machine whose speed drifts (a shared VM), a
+#                           ratio between two scenarios of one round-robin is
+#                           steadier than one long pass over each in turn.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -27,6 +33,7 @@ CONNECTIONS="${CONNECTIONS:-1}"
 CONCURRENCY="${CONCURRENCY:-1}"
 RESULT_FILE="${RESULT_FILE:-$ROOT/.cache/bench/load.json}"
 ONLY="${ONLY:-}"
+ROUNDS="${ROUNDS:-1}"
 FUNCTIONS="${FUNCTIONS:-health docs predict cafe entities}"
 wanted() { [[ " $FUNCTIONS " == *" $1 "* ]]; }
 ensure_tools
@@ -164,18 +171,20 @@ selected() {
 }
 
 : > "$WORK/results.jsonl"
-for scenario in "${scenarios[@]}"; do
-  IFS='|' read -r name side url method body script <<<"$scenario"
-  selected "$name" || continue
-  args=(-t1 -c "$CONNECTIONS" --latency -s "$ROOT/bench/load/$script" "$url")
-  [[ "$script" == cafe.lua ]] && args+=(-- "$WORK/ids")
-  # Warm every instance, then measure.
-  LOAD_METHOD="$method" LOAD_BODY_FILE="$body" wrk -d 2s "${args[@]}" >/dev/null
-  log "$name: $DURATION, $CONNECTIONS connections"
-  result="$(LOAD_METHOD="$method" LOAD_BODY_FILE="$body" wrk -d "$DURATION" "${args[@]}" | sed -n 's/^RESULT //p')"
-  [[ -n "$result" ]] || die "$name: wrk printed no result"
-  python3 -c 'import json,sys; r=json.loads(sys.argv[3]); r.update(name=sys.argv[1], side=sys.argv[2]); print(json.dumps(r))' \
-    "$name" "$side" "$result" | tee -a "$WORK/results.jsonl"
+for round in $(seq "$ROUNDS"); do
+  for scenario in "${scenarios[@]}"; do
+    IFS='|' read -r name side url method body script <<<"$scenario"
+    selected "$name" || continue
+    args=(-t1 -c "$CONNECTIONS" --latency -s "$ROOT/bench/load/$script" "$url")
+    [[ "$script" == cafe.lua ]] && args+=(-- "$WORK/ids")
+    # Warm every instance, then measure.
+    LOAD_METHOD="$method" LOAD_BODY_FILE="$body" wrk -d 2s "${args[@]}" >/dev/null
+    log "$name (round $round of $ROUNDS): $DURATION, $CONNECTIONS connections"
+    result="$(LOAD_METHOD="$method" LOAD_BODY_FILE="$body" wrk -d "$DURATION" "${args[@]}" | sed -n 's/^RESULT //p')"
+    [[ -n "$result" ]] || die "$name: wrk printed no result"
+    python3 -c 'import json,sys; r=json.loads(sys.argv[3]); r.update(name=sys.argv[1], side=sys.argv[2], round=int(sys.argv[4])); print(json.dumps(r))' \
+      "$name" "$side" "$result" "$round" | tee -a "$WORK/results.jsonl"
+  done
 done
 
 # Peak resident memory (VmHWM) of each function's processes over the whole
@@ -204,10 +213,21 @@ cat "$WORK/memory.jsonl"
 
 python3 - "$WORK/results.jsonl" "$WORK/memory.jsonl" "$RESULT_FILE" "$DURATION" "$CONNECTIONS" "$CONCURRENCY" <<'PY'
 import json, subprocess, sys
-results = [json.loads(l) for l in open(sys.argv[1])]
+runs = [json.loads(l) for l in open(sys.argv[1])]
+# One row per scenario: the round with the median p50, and every round's
+# figures beside it; errors count over all rounds.
+results = []
+for name in dict.fromkeys(r["name"] for r in runs):
+    mine = sorted((r for r in runs if r["name"] == name), key=lambda r: r["p50_ms"])
+    row = dict(mine[(len(mine) - 1) // 2])
+    if len(mine) > 1:
+        row["rounds"] = [{k: r[k] for k in ("round", "rps", "p50_ms", "p99_ms")} for r in mine]
+        row["non_2xx"] = sum(r["non_2xx"] for r in mine)
+        row["socket_errors"] = sum(r["socket_errors"] for r in mine)
+    results.append(row)
 memory = [json.loads(l) for l in open(sys.argv[2])]
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-json.dump({"commit": commit, "duration": sys.argv[4], "connections": int(sys.argv[5]),
+json.dump({"commit": commit, "duration": sys.argv[4], "rounds": max((r["round"] for r in runs), default=0), "connections": int(sys.argv[5]),
            "instances": int(sys.argv[6]), "scenarios": results, "memory": memory},
           open(sys.argv[3], "w"), indent=2)
 failed = [r["name"] for r in results if r["non_2xx"] or r["socket_errors"]]
