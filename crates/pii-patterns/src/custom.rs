@@ -31,8 +31,9 @@ pub const MAX_PATTERN_CHARS: usize = 500;
 /// follows (7-10 ns a byte on this project's machine type, so the whole
 /// budget compiles in 1-1.5 ms; an ASCII text gets the patterns cut to ASCII,
 /// which cost a few percent of that, and measuring a Unicode class the
-/// process has not met before costs about one compile of it). Patterns take from it in order ([`CompileBudget`]);
-/// one may use all of it, and sixteen ordinary ID patterns
+/// process has not met before costs about one compile of it). Patterns take
+/// from it in order ([`CompileBudget`]); one may use all of it, and sixteen
+/// ordinary ID patterns
 /// (`\bEMP-[A-Z]{2}\d{6}\b`, 8.3 KiB each) fit together. Unicode classes
 /// are what usually reach it: `\w` alone is about 18 KiB (`\w{1,6}` fits,
 /// `\w{1,20}` does not), `\d` about 2 KiB, `(?-u:\w)` and `[0-9]` under 1 KiB.

@@ -19,13 +19,13 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use std::{hint::black_box, path::PathBuf, sync::Arc, time::Duration};
+use std::{hint::black_box, path::PathBuf, time::Duration};
 
-use axum::body::Body;
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
-use http_body_util::BodyExt;
 use token_classifier::TokenClassifier;
-use tower::ServiceExt;
+
+#[path = "../examples/common/in_process.rs"]
+mod in_process;
 
 /// (name, text): the name is the approximate size in spaCy tokens.
 const TEXTS: [(&str, &str); 5] = [
@@ -140,22 +140,8 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let catalog = entities::Catalog::discover(&models());
     assert!(!catalog.packs.is_empty(), "no model pack in models/");
-    let app = shared::build_app(
-        entities::router(Arc::new(catalog), Arc::default()),
-        &shared::config::HttpConfig::default(),
-    );
-    let post = |body: String| {
-        let app = app.clone();
-        async move {
-            let request = http::Request::post("/entities")
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap();
-            let response = app.oneshot(request).await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.into_body().collect().await.unwrap().to_bytes()
-        }
-    };
+    let app = in_process::app(catalog);
+    let post = |body: String| in_process::post(&app, body);
     // The pack loads on the first request, as in a fresh container: not measured.
     runtime.block_on(post(serde_json::json!({ "text": "warm-up" }).to_string()));
 

@@ -8,11 +8,10 @@
 
 #![allow(clippy::unwrap_used)] // a panic is the failure report
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{path::PathBuf, time::Instant};
 
-use axum::body::Body;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+#[path = "common/in_process.rs"]
+mod in_process;
 
 /// A `kB` field of /proc/self/status (Linux), in KiB.
 fn status_kib(field: &str) -> Option<u64> {
@@ -49,21 +48,10 @@ fn main() {
     let load_ms = started.elapsed().as_secs_f64() * 1e3;
     let rss_after_load_kib = status_kib("VmRSS:");
 
-    let app = shared::build_app(
-        entities::router(Arc::new(catalog), Arc::default()),
-        &shared::config::HttpConfig::default(),
-    );
+    let app = in_process::app(catalog);
     let body = serde_json::json!({ "text": text }).to_string();
     let started = Instant::now();
-    let bytes = runtime.block_on(async {
-        let request = http::Request::post("/entities")
-            .header("content-type", "application/json")
-            .body(Body::from(body))
-            .unwrap();
-        let response = app.oneshot(request).await.unwrap();
-        assert_eq!(response.status(), 200);
-        response.into_body().collect().await.unwrap().to_bytes()
-    });
+    let bytes = runtime.block_on(in_process::post(&app, body));
     let first_request_ms = started.elapsed().as_secs_f64() * 1e3;
     let response: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     let entities = response["entities"].as_array().map_or(0, Vec::len);

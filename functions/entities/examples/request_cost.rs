@@ -8,11 +8,10 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a measuring tool
 
-use std::{path::PathBuf, sync::Arc, time::Instant};
+use std::{path::PathBuf, time::Instant};
 
-use axum::body::Body;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+#[path = "common/in_process.rs"]
+mod in_process;
 
 fn root() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
@@ -31,23 +30,8 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let catalog = entities::Catalog::discover(&root.join("models"));
-    let app = shared::build_app(
-        entities::router(Arc::new(catalog), Arc::default()),
-        &shared::config::HttpConfig::default(),
-    );
-    let post = |body: String| {
-        let app = app.clone();
-        async move {
-            let request = http::Request::post("/entities")
-                .header("content-type", "application/json")
-                .body(Body::from(body))
-                .unwrap();
-            let response = app.oneshot(request).await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.into_body().collect().await.unwrap().to_bytes()
-        }
-    };
+    let app = in_process::app(entities::Catalog::discover(&root.join("models")));
+    let post = |body: String| in_process::post(&app, body);
     runtime.block_on(post(serde_json::json!({ "text": "warm-up" }).to_string()));
 
     let time = |make: &dyn Fn(usize) -> String| -> f64 {
