@@ -93,7 +93,11 @@ async fn tampered_moved_and_foreign_tokens_are_refused_with_where() {
     // whose middle four-character groups were taken out, which decodes and
     // then fails authentication like any other alteration.
     let payload = &good["<enc:PERSON:".len()..good.len() - 1];
-    assert_eq!(payload.len(), 71, "5 header, 24 nonce, 8 text, 16 tag bytes");
+    assert_eq!(
+        payload.len(),
+        71,
+        "5 header, 24 nonce, 8 text, 16 tag bytes"
+    );
     let short = format!("<enc:PERSON:{}>", &payload[..40]);
     let spliced = format!(
         "<enc:PERSON:{}{}>",
