@@ -160,10 +160,31 @@ pub struct CustomMatch<'a> {
     pub context: Option<&'a str>,
 }
 
+/// `text` lower-cased character by character, as [`lower`] does it (not
+/// `str::to_lowercase`, whose final sigma would differ), for deny-list
+/// entries, which need no way back.
+fn lowercase(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    let mut lowered = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            lowered.push(c.to_ascii_lowercase());
+        } else {
+            lowered.extend(c.to_lowercase());
+        }
+    }
+    lowered
+}
+
 /// `text` lower-cased, and for every byte of it (and its end) the byte offset
 /// in `text` of the character it came from (or of the next character, for
 /// the end). One character may lower-case to several ('İ' to "i̇").
 fn lower(text: &str) -> (String, Vec<usize>) {
+    if text.is_ascii() {
+        return (text.to_ascii_lowercase(), (0..=text.len()).collect());
+    }
     let mut lowered = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len() + 1);
     for (at, c) in text.char_indices() {
@@ -194,7 +215,7 @@ impl CustomRecognizer {
     ) -> Self {
         let entries: Vec<String> = deny_list
             .iter()
-            .map(|e| lower(e.as_ref().trim()).0)
+            .map(|e| lowercase(e.as_ref().trim()))
             .filter(|e| !e.is_empty())
             .collect();
         Self {
@@ -316,6 +337,17 @@ mod tests {
         let r = recognizer(&["zoë", "münchen"], &[], &[]);
         // 'İ' lower-cases to two characters: offsets after it still hold.
         assert_eq!(texts(&r, "İ: ZOË left MÜNCHEN"), ["ZOË", "MÜNCHEN"]);
+    }
+
+    #[test]
+    fn entries_and_texts_are_lowered_alike() {
+        // Final sigma is where `str::to_lowercase` differs from lowering
+        // character by character.
+        for text in ["ΟΔΟΣ", "İstanbul", "ACME Corp", "Zoë", "ǅemal", ""] {
+            assert_eq!(lowercase(text), lower(text).0, "{text}");
+        }
+        let (lowered, origin) = lower("AbC");
+        assert_eq!((lowered.as_str(), origin), ("abc", vec![0, 1, 2, 3]));
     }
 
     #[test]
