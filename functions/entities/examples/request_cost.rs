@@ -13,11 +13,6 @@ use std::{path::PathBuf, time::Instant};
 #[path = "common/in_process.rs"]
 mod in_process;
 
-// The function's own allocator (src/main.rs), so that this measures what
-// the deployed binary does.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn root() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)

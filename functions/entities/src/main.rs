@@ -4,12 +4,6 @@ use std::sync::Arc;
 
 use shared::config::{HttpConfig, ProcessEnv};
 
-// mimalloc instead of the system's: compiling a request's own patterns is
-// thousands of small allocations, where glibc's malloc spent almost half the
-// time (BENCHMARKS.md, issue 17, session 16).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 // One thread: Lambda sends an instance one invocation at a time, and the
 // analysis runs inline (handlers.rs), so worker threads would only add
 // wake-ups between them.
