@@ -322,6 +322,7 @@ pub fn find(text: &str, countries: Option<&[&str]>) -> Vec<Match> {
 }
 
 /// Byte offset -> code point offset, for one text.
+#[derive(Debug)]
 pub(crate) struct CharIndex {
     /// Code point index of every byte offset that starts a character (and the end).
     by_byte: Vec<usize>,

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use pii_patterns::custom::{
     self, CustomPattern, CustomRecognizer, MAX_CONTEXT_CHARS, MAX_CONTEXT_ENTRIES,
     MAX_DENY_ENTRIES, MAX_DENY_ENTRY_CHARS, MAX_PATTERN_CHARS, MAX_RECOGNIZERS, Pattern,
-    PatternError,
+    PatternError, PreparedText,
 };
 use serde::{Deserialize, Serialize};
 use shared::{ApiError, FieldError, LocPart};
@@ -331,9 +331,11 @@ impl Steering {
 
     /// The request recognizers' findings in `text`.
     pub fn findings(&self, text: &str) -> Vec<Finding> {
+        // Lowered, indexed and counted once for every recognizer.
+        let prepared = PreparedText::new(text);
         self.recognizers
             .iter()
-            .flat_map(|r| r.find(text))
+            .flat_map(|r| r.find_in(&prepared))
             .map(|m| Finding {
                 start: m.start,
                 end: m.end,

@@ -13,6 +13,7 @@
 //! the first time a longer one comes and kept with the list. Both give the
 //! same matches.
 
+use std::cell::OnceCell;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
@@ -78,12 +79,12 @@ impl DenyList {
     /// finding them would compare more than `most_comparisons` places.
     fn occurrences(
         &self,
-        lowered: &str,
+        lowered: &LoweredText,
         most: usize,
         most_comparisons: usize,
     ) -> Option<Vec<Span>> {
-        let haystack = lowered.as_bytes();
-        let places = Places::of(haystack);
+        let haystack = lowered.text.as_bytes();
+        let places = lowered.places();
         let mut all = Vec::new();
         let mut comparisons = 0usize;
         for entry in &self.entries {
@@ -110,10 +111,11 @@ impl DenyList {
     /// Calls `accept` with the leftmost-longest match in `lowered`, then with
     /// the one at or after the offset `accept` returned (past the match when
     /// it was taken, the next character when it was not), to the end.
-    pub(crate) fn scan(&self, lowered: &str, mut accept: impl FnMut(Span) -> usize) {
+    pub(crate) fn scan(&self, text: &LoweredText, mut accept: impl FnMut(Span) -> usize) {
+        let lowered = text.text.as_str();
         let bounded = if lowered.len() <= LONG_TEXT_BYTES {
             self.occurrences(
-                lowered,
+                text,
                 MAX_OCCURRENCES_PER_BYTE * lowered.len() + 64,
                 MAX_COMPARISONS_PER_BYTE * lowered.len() + 4096,
             )
@@ -128,7 +130,7 @@ impl DenyList {
                 // every occurrence, however many.
                 None => (
                     None,
-                    self.occurrences(lowered, usize::MAX, usize::MAX)
+                    self.occurrences(text, usize::MAX, usize::MAX)
                         .unwrap_or_default(),
                 ),
             },
@@ -155,9 +157,36 @@ impl DenyList {
     }
 }
 
+/// A lower-cased text, and its [`Places`] once a deny list needed them:
+/// every deny list of a request searches the same one, so the text is
+/// lowered and indexed once per request, not once per list.
+#[derive(Debug)]
+pub(crate) struct LoweredText {
+    text: String,
+    places: OnceCell<Places>,
+}
+
+impl LoweredText {
+    pub(crate) fn new(text: String) -> Self {
+        Self {
+            text,
+            places: OnceCell::new(),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    fn places(&self) -> &Places {
+        self.places.get_or_init(|| Places::of(self.text.as_bytes()))
+    }
+}
+
 /// Every place of a text with the four bytes that start there (fewer at the
 /// end, padded with zero bytes), sorted: the places where a given prefix
 /// starts are one run of it.
+#[derive(Debug)]
 struct Places {
     /// Big-endian, so that sorting them sorts the byte strings.
     sorted: Vec<(u32, usize)>,
@@ -206,7 +235,7 @@ mod tests {
 
     fn spans(list: &DenyList, text: &str) -> Vec<Span> {
         let mut found = Vec::new();
-        list.scan(text, |span| {
+        list.scan(&LoweredText::new(text.to_owned()), |span| {
             found.push(span);
             span.1
         });
@@ -284,10 +313,27 @@ mod tests {
     }
 
     #[test]
+    fn lists_sharing_one_indexed_text_find_what_each_finds_alone() {
+        let first = DenyList::new(vec!["ann".into(), "new york".into()]).unwrap();
+        let second = DenyList::new(vec!["york".into(), "zoë".into()]).unwrap();
+        let text = "ann and zoë in new york";
+        let shared = LoweredText::new(text.to_owned());
+        for list in [&first, &second] {
+            let mut found = Vec::new();
+            list.scan(&shared, |span| {
+                found.push(span);
+                span.1
+            });
+            assert_eq!(found, spans(list, text));
+        }
+        assert!(shared.places.get().is_some());
+    }
+
+    #[test]
     fn a_rejected_match_retries_from_the_next_character() {
         let list = DenyList::new(vec!["aa".into()]).unwrap();
         let mut seen = Vec::new();
-        list.scan("aaa", |span| {
+        list.scan(&LoweredText::new("aaa".into()), |span| {
             seen.push(span);
             span.0 + 1
         });
