@@ -150,8 +150,9 @@ impl Pattern {
         Ok(Self {
             hir,
             unicode_bytes,
-            // The estimate is within a fraction of a percent; the margin
-            // keeps a pattern that fits from failing to build later.
+            // The charge is never below the size (tested); the margin
+            // keeps a pattern that fits from failing to build later should
+            // the `regex` crate's accounting move a little.
             size_limit: size_limit.max(unicode_bytes + unicode_bytes / 8),
             ascii,
             unicode: OnceLock::new(),
@@ -160,8 +161,9 @@ impl Pattern {
     }
 
     /// The pattern as written, built once. Should it not fit after all
-    /// (the estimate is tested to be within 1 %), texts get the program for
-    /// their own characters instead, which finds the same matches.
+    /// (the charge is tested never to be below its size), texts get the
+    /// program for their own characters instead, which finds the same
+    /// matches.
     fn unicode(&self) -> Option<&Program> {
         self.unicode
             .get_or_init(|| Program::new(self.hir.clone(), self.size_limit).ok())
