@@ -150,7 +150,7 @@ def hostile_vs_plain(by_name):
     # cache never hits, so these pay the first-use compilation.
     for tokens in (15, 120, 420):
         plain = by_name.get(f"entities POST /entities, {tokens} tokens")
-        for variant in ("deny_list", "two_patterns", "sixteen_patterns"):
+        for variant in ("deny_list", "two_patterns", "sixteen_patterns", "new_unicode_classes"):
             fresh = by_name.get(f"entities-hostile-fresh {variant} POST /entities (new recognizers each request), "
                                 f"{tokens} tokens")
             if plain and fresh:

@@ -117,17 +117,20 @@ for text in "$ROOT"/bench/entities/texts/{015,120,420}.txt; do
     > "$WORK/entities-lg-$(basename "$text" .txt).json"
   # The worst a request may bring (bench/entities/hostile.json, printed by
   # `cargo run --release -p pii-patterns --example hostile_cost -- --fixture`):
-  # the largest deny list, and the costliest patterns that fit when there are 2
-  # and when there are 16. Compared with the plain request in the same run.
-  for variant in deny_list two_patterns sixteen_patterns; do
-    for size in sm lg; do
+  # the largest deny list, the costliest patterns that fit when there are 2
+  # and when there are 16, and as many patterns of Unicode classes never met
+  # before as fit. Compared with the plain request in the same run.
+  for variant in deny_list two_patterns sixteen_patterns new_unicode_classes; do
+    # Patterns of classes never met before only mean something fresh.
+    [ "$variant" = new_unicode_classes ] || for size in sm lg; do
       python3 -c 'import json,sys; print(json.dumps({"text": open(sys.argv[1]).read().strip(), "model_size": sys.argv[4],
         "recognizers": json.load(open(sys.argv[2]))[sys.argv[3]]}))' "$text" "$ROOT/bench/entities/hostile.json" "$variant" "$size" \
         > "$WORK/entities-hostile-$variant-$size-$(basename "$text" .txt).json"
     done
     # The same recognizers named anew on every request (bench/load/fresh.lua
-    # numbers `__N__`): the compiled-set cache never hits, so each request
-    # pays the first-use compilation.
+    # numbers `__N__`, and makes `__U__` characters no request had): the
+    # compiled-set cache never hits, so each request pays the first-use
+    # compilation.
     python3 -c 'import json,sys; r=json.load(open(sys.argv[2]))[sys.argv[3]]; r[0]["name"]="first-use-__N__"
 print(json.dumps({"text": open(sys.argv[1]).read().strip(), "recognizers": r}))' "$text" "$ROOT/bench/entities/hostile.json" "$variant" \
       > "$WORK/entities-hostile-fresh-$variant-$(basename "$text" .txt).json"
@@ -155,6 +158,7 @@ for n in 015 120 420; do
     done
     wanted entities && scenarios+=("entities-hostile-fresh $variant POST /entities (new recognizers each request), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-hostile-fresh-$variant-$n.json|fresh.lua")
   done
+  wanted entities && scenarios+=("entities-hostile-fresh new_unicode_classes POST /entities (new recognizers each request), ${n#0} tokens|rust|${URL[entities]}/entities|POST|$WORK/entities-hostile-fresh-new_unicode_classes-$n.json|fresh.lua")
   scenarios+=("python-fastapi-spacy POST /entities, ${n#0} tokens|python|$REF/entities|POST|$WORK/entities-$n.json|request.lua")
   scenarios+=("python-fastapi-spacy-ner POST /entities, ${n#0} tokens|python|$REF_NER/entities|POST|$WORK/entities-$n.json|request.lua")
 done

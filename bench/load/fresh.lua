@@ -13,8 +13,18 @@ wrk.headers["Content-Type"] = "application/json"
 -- numbers that differ past them would print the same.
 local started = string.format("%d", os.time())
 local counter = 0
+-- `__U__` becomes two private-use characters (U+E000-U+F8FF, as JSON
+-- escapes) that no other request of the last ~1,000 seconds had: patterns
+-- with a class like `[\w__U__]` then bring a Unicode class the server has
+-- never charged.
+local private_use = 6400
+local first = (os.time() % 1000) * 40000
 function request()
   counter = counter + 1
+  local n = first + counter
+  local u = string.format("\\u%04X\\u%04X", 0xE000 + n % private_use,
+    0xE000 + math.floor(n / private_use) % private_use)
   local body = template:gsub("__N__", started .. "-" .. string.format("%d", counter))
+  body = body:gsub("__U__", u)
   return wrk.format(nil, nil, nil, body)
 end

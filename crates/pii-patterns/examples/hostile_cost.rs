@@ -112,6 +112,7 @@ fn fixture() {
         "deny_list": [{"type": "HOSTILE_LIST", "deny_list": hostile_deny_list()}],
         "two_patterns": [{"type": "HOSTILE", "patterns": patterns(2)}],
         "sixteen_patterns": [{"type": "HOSTILE", "patterns": patterns(16)}],
+        "new_unicode_classes": [{"type": "HOSTILE", "patterns": new_unicode_class_templates()}],
     });
     println!("{}", serde_json::to_string_pretty(&fixture).unwrap());
 }
@@ -129,6 +130,43 @@ fn new_unicode_classes(count: usize) -> Vec<String> {
             let symbol = char::from_u32(NEXT_SYMBOL.fetch_add(1, Ordering::Relaxed)).unwrap();
             format!("[\\w{symbol}]q{i}")
         })
+        .collect()
+}
+
+/// The fixture's patterns with Unicode classes never met before: as many
+/// `[\w__U__<symbol>]q<i>` as fit, where bench/load/fresh.lua makes `__U__`
+/// two private-use characters that no other request has, so that every
+/// request brings classes the process has not charged yet.
+fn new_unicode_class_templates() -> Vec<serde_json::Value> {
+    let template = |i: u32| {
+        let symbol = char::from_u32(0x2190 + i).unwrap();
+        format!("[\\w__U__{symbol}]q{i}")
+    };
+    // Private-use characters from U+E000 to U+F8FF, as fresh.lua puts them
+    // in: as many as fit whichever two they are (the first and last of each
+    // lead byte's block, and the ends).
+    let pairs = [
+        ('\u{E000}', '\u{E001}'),
+        ('\u{E03F}', '\u{E040}'),
+        ('\u{EFFF}', '\u{F000}'),
+        ('\u{F8FE}', '\u{F8FF}'),
+        ('\u{E000}', '\u{F8FF}'),
+    ];
+    let fitting = pairs
+        .iter()
+        .map(|(a, b)| {
+            let mut budget = custom::CompileBudget::default();
+            (0..custom::MAX_PATTERNS as u32)
+                .take_while(|i| {
+                    let pattern = template(*i).replace("__U__", &format!("{a}{b}"));
+                    budget.compile(&pattern).is_ok()
+                })
+                .count()
+        })
+        .min()
+        .unwrap() as u32;
+    (0..fitting)
+        .map(|i| serde_json::json!({"name": format!("p{i}"), "regex": template(i)}))
         .collect()
 }
 
