@@ -156,7 +156,9 @@ fn key(k: &str) -> LocPart {
 fn pattern_error(at: Vec<LocPart>, error: &PatternError) -> FieldError {
     let kind = match error {
         PatternError::Syntax(_) => "invalid_pattern",
-        PatternError::TooLarge { .. } => "pattern_too_large",
+        PatternError::TooLarge { .. } | PatternError::TooLargeCutToAscii { .. } => {
+            "pattern_too_large"
+        }
         PatternError::TooDeep { .. } => "pattern_too_deep",
     };
     FieldError::new(at, kind, error.to_string())

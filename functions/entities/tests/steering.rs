@@ -326,6 +326,23 @@ async fn a_requests_patterns_share_one_compiled_size_budget() {
             "pattern_too_large".to_owned()
         )]
     );
+    // Cut to ASCII they share a smaller budget, which only long counted
+    // repetitions reach; the message says which budget it was.
+    let long = json!({"regex": "(?-u:\\w){1,300}"});
+    let (status, body) = post(json!({
+        "text": text,
+        "recognizers": [{"type": "LONG", "patterns": [long, long]}],
+    }))
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        error_locs(&body),
+        [(
+            r#"["body","recognizers",0,"patterns",1,"regex"]"#.to_owned(),
+            "pattern_too_large".to_owned()
+        )]
+    );
+    assert!(body.to_string().contains("cut to ASCII"), "{body}");
 }
 
 #[tokio::test]

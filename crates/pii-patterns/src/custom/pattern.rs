@@ -8,12 +8,14 @@
 //! - **Unicode classes.** A text of only ASCII characters is searched by the
 //!   pattern with every class cut to ASCII ([`projection`]), which finds the
 //!   same matches in it and compiles in a few percent of the time
-//!   (`\d{1,56}`: 0.03 ms instead of 0.7). The pattern as written is built on
-//!   the second text that is not ASCII; the first is searched by the pattern
-//!   cut to ASCII and that text's own characters. The request's budget is
-//!   charged what the pattern as written compiles to all the same
-//!   ([`Pattern::compiled_bytes`]), so what is refused does not depend on
-//!   the text.
+//!   (`\d{1,56}`: 0.03 ms instead of 0.7). A text that is not ASCII is
+//!   searched by the pattern cut to ASCII and that text's own characters;
+//!   the pattern as written is built once instead, for the second such text
+//!   when it is small ([`SHORT_TEXT_BUILD_BYTES`]) and for the first long
+//!   text otherwise. The request's budget is charged what the pattern as
+//!   written compiles to all the same ([`Pattern::compiled_bytes`]), and
+//!   what it compiles to cut to ASCII, so what is refused does not depend
+//!   on the text.
 //! - **The full matcher.** The `regex` crate compiles a pattern twice (a
 //!   forward NFA, and a reverse one for the lazy DFA to find where a match
 //!   starts) and looks for literals to skip ahead with. Texts up to
@@ -40,6 +42,14 @@ use super::{DFA_CACHE_BYTES, MAX_NESTING, PatternError, describe};
 /// to about 0.1 ms per KiB for the largest patterns, the full one about 1 ms
 /// to build and microseconds per KiB to run.
 pub const LONG_TEXT_BYTES: usize = 2 * 1024;
+
+/// The largest pattern as written that a short text builds (the second
+/// one that is not ASCII), about 0.2 ms of compiling. A larger one is built
+/// by the first long text, whose analysis costs more than that; until then
+/// each short text that is not ASCII gets the pattern cut to its own
+/// characters, which a short text keeps small, so that no short request
+/// pays for compiling a large pattern as written (`\w{1,8}`: 0.6 ms).
+const SHORT_TEXT_BUILD_BYTES: usize = 24 * 1024;
 
 /// One program of the pattern (as written, or cut to an alphabet) and the
 /// full matcher it grows when a long text comes.
@@ -140,11 +150,28 @@ fn parse_error(error: &regex_syntax::Error) -> PatternError {
 
 impl Pattern {
     /// Compiles `source` within `size_limit` bytes (what the pattern as
-    /// written compiles to); errors never quote the pattern.
-    pub(crate) fn compile(source: &str, size_limit: usize) -> Result<Self, PatternError> {
+    /// written compiles to) and `ascii_limit` (what it compiles to cut to
+    /// ASCII); errors never quote the pattern.
+    pub(crate) fn compile(
+        source: &str,
+        size_limit: usize,
+        ascii_limit: usize,
+    ) -> Result<Self, PatternError> {
         let hir = syntax::parse_with(source, &syntax_config()).map_err(|e| parse_error(&e))?;
         let ascii_hir = projection::project(&hir, &Alphabet::ascii());
-        let ascii = Program::new(ascii_hir, size_limit).map_err(|e| compile_error(&e))?;
+        let ascii = Program::new(ascii_hir, ascii_limit.min(size_limit)).map_err(|e| {
+            match e.size_limit() {
+                // Over the limit cut to ASCII, which is the smaller one: the
+                // pattern as written may still fit its own.
+                Some(_) if ascii_limit < size_limit => {
+                    PatternError::TooLargeCutToAscii { limit: ascii_limit }
+                }
+                _ => compile_error(&e),
+            }
+        })?;
+        if ascii.quick.memory_usage() > ascii_limit {
+            return Err(PatternError::TooLargeCutToAscii { limit: ascii_limit });
+        }
         let unicode_bytes = projection::unicode_bytes(&hir, ascii.quick.memory_usage(), size_limit)
             .ok_or(PatternError::TooLarge { limit: size_limit })?;
         Ok(Self {
@@ -186,11 +213,13 @@ impl Pattern {
         if text.is_ascii() {
             return search(self.ascii.matcher_for(text));
         }
+        if let Some(Some(program)) = self.unicode.get() {
+            return search(program.matcher_for(text));
+        }
         let first_non_ascii = self.met_non_ascii.set(()).is_ok();
         let short = text.len() <= LONG_TEXT_BYTES;
-        if !(first_non_ascii && short && self.unicode.get().is_none())
-            && let Some(program) = self.unicode()
-        {
+        let build = !short || (!first_non_ascii && self.unicode_bytes <= SHORT_TEXT_BUILD_BYTES);
+        if build && let Some(program) = self.unicode() {
             return search(program.matcher_for(text));
         }
         let own = projection::project(&self.hir, &Alphabet::of(text));
@@ -206,6 +235,12 @@ impl Pattern {
     /// heap (what a request's budget is charged).
     pub fn compiled_bytes(&self) -> usize {
         self.unicode_bytes
+    }
+
+    /// What the pattern cut to ASCII compiles to (what a request's budget
+    /// for that is charged).
+    pub fn ascii_bytes(&self) -> usize {
+        self.ascii.quick.memory_usage()
     }
 
     /// Has a full matcher been built (for tests and measurements)?
@@ -231,7 +266,7 @@ mod tests {
 
     #[test]
     fn short_and_long_texts_find_the_same_matches() {
-        let pattern = Pattern::compile(r"\bEMP-\d{6}\b", 64 * 1024).unwrap();
+        let pattern = Pattern::compile(r"\bEMP-\d{6}\b", 64 * 1024, 64 * 1024).unwrap();
         let short = "EMP-123456 and EMP-654321, not XEMP-111111";
         let found = pattern.find_all(short);
         assert_eq!(found, [(0, 10), (15, 25)]);
@@ -250,7 +285,7 @@ mod tests {
 
     #[test]
     fn unicode_classes_stay_unicode() {
-        let pattern = Pattern::compile(r"\w+\s\d", 256 * 1024).unwrap();
+        let pattern = Pattern::compile(r"\w+\s\d", 256 * 1024, 256 * 1024).unwrap();
         for text in ["Zoë Núñez ٣", "Zoë Núñez ٣", "Zoë Núñez ٣"] {
             let words: Vec<&str> = pattern
                 .find_all(text)
@@ -262,8 +297,9 @@ mod tests {
     }
 
     #[test]
-    fn the_pattern_as_written_is_built_for_the_second_non_ascii_text() {
-        let pattern = Pattern::compile(r"\d{1,56}q0", 160 * 1024).unwrap();
+    fn a_small_pattern_as_written_is_built_for_the_second_non_ascii_text() {
+        let pattern = Pattern::compile(r"\d{1,6}q0", 160 * 1024, 160 * 1024).unwrap();
+        assert!(pattern.compiled_bytes() <= SHORT_TEXT_BUILD_BYTES);
         assert!(pattern.is_match("call 123q0 now"));
         assert!(
             !pattern.has_unicode_program(),
@@ -277,6 +313,20 @@ mod tests {
     }
 
     #[test]
+    fn a_large_pattern_as_written_waits_for_a_long_text() {
+        let pattern = Pattern::compile(r"\d{1,56}q0", 160 * 1024, 160 * 1024).unwrap();
+        assert!(pattern.compiled_bytes() > SHORT_TEXT_BUILD_BYTES);
+        for text in ["Zoë: 123q0", "Zoë: ١٢٣q0", "Zoë: ١٢٣q0 again"] {
+            assert!(pattern.is_match(text));
+            assert!(!pattern.has_unicode_program(), "short: its own characters");
+        }
+        let long = format!("{} ١٢٣q0", "Zoë ".repeat(LONG_TEXT_BYTES / 4));
+        assert_eq!(pattern.find_all(&long).len(), 1);
+        assert!(pattern.has_unicode_program());
+        assert!(pattern.is_match("Zoë: ١٢٣q0"), "then it serves every text");
+    }
+
+    #[test]
     fn the_budget_is_charged_what_the_pattern_as_written_compiles_to() {
         for source in [
             r"\d{1,56}q0",
@@ -284,7 +334,7 @@ mod tests {
             r"\bEMP-[A-Z]{2}\d{6}\b",
             r"(?i)\w+@\w+",
         ] {
-            let pattern = Pattern::compile(source, 160 * 1024).unwrap();
+            let pattern = Pattern::compile(source, 160 * 1024, 160 * 1024).unwrap();
             let written = pattern.unicode().unwrap().quick.memory_usage();
             let charged = pattern.compiled_bytes();
             let error = (charged as f64 - written as f64).abs() / written as f64;
@@ -330,7 +380,7 @@ mod tests {
             if let Some(other) = alternative {
                 source = format!("{source}|{other}");
             }
-            let pattern = Pattern::compile(&source, 128 * 1024).unwrap();
+            let pattern = Pattern::compile(&source, 128 * 1024, 128 * 1024).unwrap();
             let reference = regex::Regex::new(&source).unwrap();
             let ascii: String = text.chars().filter(char::is_ascii).collect();
             let long = text.repeat(LONG_TEXT_BYTES / text.len().max(1) + 2);
