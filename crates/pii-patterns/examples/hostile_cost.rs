@@ -11,7 +11,8 @@
 //! most expensive patterns that fit when a request brings 2 and when it
 //! brings 16. `--first-use` times those sets compiled and run once over the
 //! load benchmark's texts (bench/entities/texts), and as many patterns as fit
-//! whose Unicode classes the process has never seen (each run new ones).
+//! whose Unicode classes the process has never seen (each run new ones);
+//! then the largest Unicode patterns meeting short texts that are not ASCII.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)] // a measuring tool
 
@@ -247,6 +248,36 @@ fn first_use() {
     }
 }
 
+/// A set already compiled (the cache has it) meeting short texts that are
+/// not ASCII, one after another: the costliest Unicode patterns as written
+/// that fit, which such texts could make the function build. Each row is a
+/// new set's first, second and third such text, median of 7 sets.
+fn texts_not_ascii() {
+    let texts = [
+        "Please send the invoice to Zoë Doe at 12 Baker Street before Friday.",
+        "Herr Müller wohnt in der Hauptstraße 5, nicht in Köln.",
+        "José Núñez paid 120 € at the café on Friday.",
+    ];
+    println!("| cached set | 1st text (ms) | 2nd text (ms) | 3rd text (ms) |");
+    println!("|---|---|---|---|");
+    for unit in [r"\w", r"[\p{L}\p{N}]", r"\d"] {
+        let Some(pattern) = largest_repetition_within(unit, 1) else {
+            continue;
+        };
+        let mut runs: [Vec<Duration>; 3] = Default::default();
+        for i in 0..7 {
+            let compiled = custom::compile_pattern(&format!("{pattern}q{i}")).unwrap();
+            for (run, text) in runs.iter_mut().zip(texts) {
+                let started = Instant::now();
+                std::hint::black_box(compiled.find_all(text));
+                run.push(started.elapsed());
+            }
+        }
+        let [first, second, third] = runs.map(median);
+        println!("| `{pattern}` | {first:.3} | {second:.3} | {third:.3} |");
+    }
+}
+
 fn prose(chars: usize, accented: bool) -> String {
     let sentence = if accented {
         "Zoë Müller wrote to José Núñez about the café on Straße 12 in Köln; "
@@ -263,6 +294,8 @@ fn main() {
     }
     if std::env::args().any(|a| a == "--first-use") {
         first_use();
+        println!();
+        texts_not_ascii();
         return;
     }
     let mut hostile: Vec<(String, String)> = vec![
