@@ -18,7 +18,7 @@
 //! as much as compiling it (0.06-0.1 ms for a class the size of `\w`), and a
 //! caller can send new classes with every request.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 use std::sync::Mutex;
 
 use regex_automata::nfa::thompson::{self, State, Transition};
@@ -119,7 +119,10 @@ fn copies(min: u32, max: Option<u32>) -> usize {
 /// who sends a new class each time pays for bounding it, about a
 /// microsecond per 1 KiB of the bound).
 static CLASS_EXTRA_BYTES: Mutex<Option<ChargedClasses>> = Mutex::new(None);
-type ChargedClasses = HashMap<Vec<(char, char)>, usize>;
+/// Keyed by the ranges' ends in one flat list: hashing a slice of integers
+/// is one pass over its bytes (pairs of `char` are hashed one by one, which
+/// took a third of charging a new class the size of `\w`).
+type ChargedClasses = HashMap<Vec<u32>, usize>;
 const CHARGED_CLASSES: usize = 128;
 
 /// The classes charged exactly what they compile to: the ones patterns use
@@ -131,64 +134,57 @@ const CHARGED_CLASSES: usize = 128;
 /// equal to the classes of the `regex-syntax` in use (its Unicode tables
 /// move with its version) and prints the table when they are not.
 const WELL_KNOWN_CLASSES: &[(&str, usize, u64)] = &[
-    (r"\d", 71, 0xe4e15e7266f87464),
-    (r"\D", 72, 0xe145e6db56ac4078),
-    (r"\w", 796, 0x9bb2758101eeca87),
-    (r"\W", 797, 0x6b0edc2e065077b3),
-    (r"\s", 10, 0xbec8a15d104ad47a),
-    (r"\S", 11, 0x64b3cff3a250b97a),
-    (r".", 2, 0xb040345bb7cb31ed),
-    (r"(?s:.)", 1, 0x3df71d862b513f1b),
-    (r"\p{L}", 677, 0x25136af87720b39d),
-    (r"(?i)\p{L}", 678, 0xf8b0177703dc8fdd),
-    (r"\P{L}", 678, 0xec7f3ab609c1bb32),
-    (r"(?i)\P{L}", 679, 0x1aaf65901b172154),
-    (r"\p{Lu}", 651, 0x382884fc40799e9b),
-    (r"(?i)\p{Lu}", 176, 0x8dee8a7f7f940026),
-    (r"\p{Ll}", 662, 0xa239197dcdd7e209),
-    (r"(?i)\p{Ll}", 144, 0x750e2971a29ba477),
-    (r"\p{N}", 144, 0x79b35b3d13ead146),
-    (r"\p{P}", 198, 0x2fcd12107f1187ee),
-    (r"\p{S}", 236, 0x0dad282d455bf6b0),
-    (r"[\p{L}\p{N}]", 770, 0x90a159b71d09fc68),
-    (r"(?i)[\p{L}\p{N}]", 771, 0xac28e0a3ffd83748),
-    (r"[^\p{L}\p{N}]", 771, 0xffdf355a5de74b27),
-    (r"(?i)[^\p{L}\p{N}]", 772, 0x9bb0cdeff9d6747d),
-    (r"[\w\s]", 804, 0x261876eb5ee209e6),
-    (r"[^\w\s]", 805, 0xbc8f2511a7a0fc50),
+    (r"\d", 71, 0x09feb57572a7e020),
+    (r"\D", 72, 0x89f9d1e73def1b91),
+    (r"\w", 796, 0x7112d3cfad495c10),
+    (r"\W", 797, 0x3dfab848ec51d521),
+    (r"\s", 10, 0x4d22e8101fe8dd20),
+    (r"\S", 11, 0x64465df7940acefd),
+    (r".", 2, 0xefc9967f5766a83c),
+    (r"(?s:.)", 1, 0x17c2c907cf5d8e60),
+    (r"\p{L}", 677, 0xb258b8170c1af890),
+    (r"(?i)\p{L}", 678, 0x12e514858a962bda),
+    (r"\P{L}", 678, 0x1caa7304a2689239),
+    (r"(?i)\P{L}", 679, 0x4eb022d40ae0e177),
+    (r"\p{Lu}", 651, 0x2555b9d4c95d5496),
+    (r"(?i)\p{Lu}", 176, 0xcbbba220fd888d0d),
+    (r"\p{Ll}", 662, 0xc61a86aee5d37f53),
+    (r"(?i)\p{Ll}", 144, 0xead15996663b784f),
+    (r"\p{N}", 144, 0x7d7143b2be0a9972),
+    (r"\p{P}", 198, 0xe41469bf65ec83b6),
+    (r"\p{S}", 236, 0x42b2dd5e93a49023),
+    (r"[\p{L}\p{N}]", 770, 0x7139c229900f1052),
+    (r"(?i)[\p{L}\p{N}]", 771, 0x4fd3c941b3e9cd30),
+    (r"[^\p{L}\p{N}]", 771, 0x210e17f29daa2277),
+    (r"(?i)[^\p{L}\p{N}]", 772, 0xfe0d4a60a1622d31),
+    (r"[\w\s]", 804, 0x4c5b5fe991f45dc1),
+    (r"[^\w\s]", 805, 0xd13c8432e24d9548),
 ];
 
-/// FNV-1a over the ranges' ends: a fingerprint to recognise a well-known
-/// class by. Two classes that share one are both charged exactly, which
-/// costs a compile, never a wrong charge.
-fn fingerprint(ranges: &[(char, char)]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (start, end) in ranges {
-        for byte in u32::from(*start)
-            .to_le_bytes()
-            .into_iter()
-            .chain(u32::from(*end).to_le_bytes())
-        {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
-}
-
-fn is_well_known(ranges: &[(char, char)]) -> bool {
-    // Hashed only when some entry has as many ranges.
-    let mut hashed = None;
-    WELL_KNOWN_CLASSES.iter().any(|(_, count, expected)| {
-        *count == ranges.len() && *hashed.get_or_insert_with(|| fingerprint(ranges)) == *expected
+/// FNV-1a, a word at a time, over the ranges' ends ([`ranges_of`]): a
+/// fingerprint to recognise a well-known class by. Two classes that share
+/// one are both charged exactly, which costs a compile, never a wrong
+/// charge.
+fn fingerprint(ends: &[u32]) -> u64 {
+    ends.iter().fold(0xcbf2_9ce4_8422_2325, |hash: u64, end| {
+        (hash ^ u64::from(*end)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
-fn ranges_of(class: &ClassUnicode) -> Vec<(char, char)> {
+fn is_well_known(ends: &[u32]) -> bool {
+    // Hashed only when some entry has as many ranges.
+    let mut hashed = None;
+    WELL_KNOWN_CLASSES.iter().any(|(_, count, expected)| {
+        *count * 2 == ends.len() && *hashed.get_or_insert_with(|| fingerprint(ends)) == *expected
+    })
+}
+
+/// The start and end of every range of `class`, in order.
+fn ranges_of(class: &ClassUnicode) -> Vec<u32> {
     class
         .ranges()
         .iter()
-        .map(|r| (r.start(), r.end()))
+        .flat_map(|r| [u32::from(r.start()), u32::from(r.end())])
         .collect()
 }
 
@@ -269,12 +265,20 @@ fn class_extra_bytes(class: &ClassUnicode, limit: usize) -> Option<usize> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let memo = memo.get_or_insert_with(HashMap::new);
-    if let Some(bytes) = memo.get(&key) {
-        return (*bytes <= limit).then_some(*bytes);
+    if memo.len() >= CHARGED_CLASSES && !memo.contains_key(&key) {
+        memo.clear();
     }
+    // One hash of the key, found or not.
+    let entry = match memo.entry(key) {
+        Entry::Occupied(found) => {
+            let bytes = *found.get();
+            return (bytes <= limit).then_some(bytes);
+        }
+        Entry::Vacant(entry) => entry,
+    };
     let mut ascii = class.clone();
     ascii.intersect(&ascii_class());
-    let extra = if is_well_known(&key) {
+    let extra = if is_well_known(entry.key()) {
         let whole = nfa_bytes(&Hir::class(Class::Unicode(class.clone())), usize::MAX)?;
         let part = nfa_bytes(&Hir::class(Class::Unicode(ascii)), usize::MAX)?;
         whole.saturating_sub(part)
@@ -283,10 +287,7 @@ fn class_extra_bytes(class: &ClassUnicode, limit: usize) -> Option<usize> {
         // state when there are none), which the whole class has too.
         utf8_bound(class).saturating_sub(state_bytes(ascii.ranges().len()))
     };
-    if memo.len() >= CHARGED_CLASSES {
-        memo.clear();
-    }
-    memo.insert(key, extra);
+    entry.insert(extra);
     (extra <= limit).then_some(extra)
 }
 
@@ -461,8 +462,8 @@ mod tests {
                 let HirKind::Class(Class::Unicode(parsed)) = parse(&pattern).into_kind() else {
                     panic!("{pattern} is not a class")
                 };
-                let ranges = ranges_of(&parsed);
-                let entry = (ranges.len(), fingerprint(&ranges));
+                let ends = ranges_of(&parsed);
+                let entry = (ends.len() / 2, fingerprint(&ends));
                 // Case-insensitive forms that are the same class once.
                 if !table
                     .iter()
